@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "replyd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "replyd", targets: ["replyd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // Pure core: message model, header parsing, the SMTP protocol state machine. No I/O, no clock.
+        .target(name: "ReplydCore", swiftSettings: strict),
+        // Configuration: TOML text -> validated settings or `file:line: key: problem` diagnostics.
+        .target(
+            name: "ReplydConfig",
+            dependencies: ["ReplydCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        // The SQLite store behind a narrow async interface.
+        .target(
+            name: "ReplydStore",
+            dependencies: ["ReplydCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // The SMTP listener: SwiftNIO sockets and STARTTLS around the core state machine.
+        .target(
+            name: "ReplydSMTP",
+            dependencies: [
+                "ReplydCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Wiring: commands, start-up, development certificate, HTTP.
+        .target(
+            name: "ReplydApp",
+            dependencies: [
+                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "replyd", dependencies: ["ReplydApp"], swiftSettings: strict),
+        .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore"], swiftSettings: strict),
+        .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig"], swiftSettings: strict),
+        .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore"], swiftSettings: strict),
+    ]
+)

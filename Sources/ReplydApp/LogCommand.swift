@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ReplydCore
+import ReplydStore
+
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show the newest inbound messages, newest first.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @Option(help: "How many messages to show.")
+    var limit: Int = 20
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be a positive number") }
+    }
+
+    func run() async throws {
+        let config = try common.loadConfig().configuration
+        let path = common.databasePath(config)
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("no database at \(path): nothing has been received yet (start `replyd serve`)")
+            throw ExitCode(1)
+        }
+        let store = try SQLiteStore(readingFrom: path)
+        let rows = try await store.recentInbound(limit: limit)
+        if json {
+            for row in rows { print(LogFormat.json(row)) }
+        } else {
+            print(LogFormat.table(rows))
+        }
+    }
+}
+
+/// How `replyd log` renders messages; pure, so the format is tested without a database.
+enum LogFormat {
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+
+    static func json(_ row: InboundSummary) -> String {
+        let object: [String: Any] = [
+            "id": row.id,
+            "received_at": timestamp(row.receivedAt),
+            "channel": row.channel,
+            "sender": row.sender,
+            "recipients": row.recipients,
+            "subject": row.subject ?? NSNull(),
+            "message_id": row.messageID ?? NSNull(),
+            "remote_address": row.remoteAddress,
+            "tls": row.tlsVersion != nil,
+            "tls_version": row.tlsVersion ?? NSNull(),
+            "size": row.size,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ rows: [InboundSummary]) -> String {
+        if rows.isEmpty { return "no messages" }
+        let header = ["ID", "RECEIVED (UTC)", "FROM", "TO", "TLS", "SUBJECT"]
+        let body = rows.map { row in
+            [String(row.id), timestamp(row.receivedAt), row.sender.isEmpty ? "<>" : row.sender,
+             row.recipients.joined(separator: ","), row.tlsVersion ?? "no", sanitize(row.subject ?? "")]
+        }
+        let widths = header.indices.map { column in
+            min(40, ([header] + body).map { $0[column].count }.max() ?? 0)
+        }
+        return ([header] + body).map { cells in
+            cells.enumerated().map { column, cell in
+                let clipped = cell.count > widths[column] ? String(cell.prefix(widths[column] - 1)) + "…" : cell
+                return column == cells.count - 1 ? clipped : clipped.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// A subject is sender-controlled: never let it move the terminal's cursor or colours.
+    static func sanitize(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    }
+}

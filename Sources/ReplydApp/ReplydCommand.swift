@@ -1,0 +1,11 @@
+import ArgumentParser
+
+public struct ReplydCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "replyd",
+        abstract: "An autoresponder gateway for e-mail and SMS.",
+        version: "0.1.0",
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, LogCommand.self])
+
+    public init() {}
+}

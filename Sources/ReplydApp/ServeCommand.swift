@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import ReplydConfig
+import ReplydCore
+import ReplydSMTP
+import ReplydStore
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway: SMTP listener and HTTP server.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "SMTP listen address, host:port (overrides smtp.listen).")
+    var smtpListen: String?
+
+    @Option(help: "HTTP listen address, host:port (overrides http.listen).")
+    var httpListen: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let file = try common.loadConfig()
+        var config = file.configuration
+        for (flag, value) in [("--smtp-listen", smtpListen), ("--http-listen", httpListen)] {
+            guard let value else { continue }
+            guard let parsed = HostPort.parse(value) else {
+                printError("\(flag): expected host:port, found \"\(value)\"")
+                throw ExitCode(1)
+            }
+            if flag == "--smtp-listen" { config.smtp.listen = parsed } else { config.http.listen = parsed }
+        }
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "replyd")
+
+        let databasePath = common.databasePath(config)
+        let store: SQLiteStore
+        let tls: TLSSetup?
+        do {
+            try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            store = try SQLiteStore(path: databasePath)
+            tls = try TLSSetup.make(config.tls, hostname: config.server.hostname)
+        } catch {
+            printError("replyd: cannot start: \(error)")
+            throw ExitCode(1)
+        }
+
+        let smtp = SMTPServer(
+            options: .init(
+                host: config.smtp.listen.host, port: config.smtp.listen.port,
+                settings: SMTPSession.Settings(
+                    hostname: config.server.hostname,
+                    maxMessageSize: config.smtp.maxMessageSize,
+                    maxRecipients: config.smtp.maxRecipients,
+                    maxErrors: config.smtp.maxErrors,
+                    tlsAvailable: tls != nil,
+                    requireTLS: config.smtp.requireTLS,
+                    recipients: config.recipientPolicy),
+                maxLineLength: config.smtp.maxLineLength,
+                maxConnections: config.smtp.maxConnections,
+                commandTimeout: config.smtp.commandTimeout,
+                dataTimeout: config.smtp.dataTimeout,
+                shutdownGrace: config.server.shutdownGrace,
+                sslContext: tls?.context),
+            store: store, logger: logger)
+        let smtpAddress: SocketAddress
+        do {
+            smtpAddress = try await smtp.bind()
+        } catch {
+            printError("replyd: cannot listen for SMTP on \(config.smtp.listen): \(error)")
+            throw ExitCode(1)
+        }
+
+        say("""
+            replyd \(ReplydCommand.configuration.version) starting
+              config:   \(file.displayName)
+              database: \(databasePath)
+              tls:      \(tls.map { "certificate \($0.certificatePath)" + ($0.developmentCA.map { ", development CA \($0) (trust it in test clients)" } ?? "") } ?? "disabled")
+              domains:  \(config.mail.localDomains.joined(separator: ", "))\(config.mail.catchAll ? " (catch-all)" : " (listed mailboxes only)")
+            replyd: smtp listening on \(Self.describe(smtpAddress))
+            """)
+        let firstDomain = config.mail.localDomains[0]
+        let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port, logger: logger) { address in
+            say("replyd: http listening on \(address.map(Self.describe) ?? "?")")
+            say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: smtp), .init(service: http)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            printError("replyd: stopped: \(error)")
+            try? store.close()
+            throw ExitCode(1)
+        }
+        try store.close()
+        say("replyd: stopped")
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port.map(String.init) ?? "?"
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,201 @@
+import ReplydCore
+import TOMLKit
+
+typealias ReplydCoreAddress = MailAddress
+
+/// A known key: its name and how a TOML value is checked and stored (nil, or what is wrong).
+struct ConfigField {
+    let key: String
+    let apply: (TOMLValueConvertible, inout Configuration) -> String?
+}
+
+/// The keys of every section. Adding a setting means adding one line here and a default in
+/// `Configuration`; the loader, `check-config` and the diagnostics follow.
+enum ConfigSchema {
+    static var sections: [String: [ConfigField]] {
+        [
+            "server": [
+                string("hostname", \.server.hostname, validate: { $0.isEmpty || $0.contains(" ") ? "must be a host name" : nil }),
+                duration("shutdown_grace", \.server.shutdownGrace, allowZero: true),
+            ],
+            "smtp": [
+                hostPort("listen", \.smtp.listen),
+                size("max_message_size", \.smtp.maxMessageSize, range: 1...(2 << 30)),
+                int("max_line_length", \.smtp.maxLineLength, range: 512...1_000_000),
+                int("max_recipients", \.smtp.maxRecipients, range: 1...100_000),
+                int("max_connections", \.smtp.maxConnections, range: 1...1_000_000),
+                int("max_errors", \.smtp.maxErrors, range: 1...10_000),
+                duration("command_timeout", \.smtp.commandTimeout),
+                duration("data_timeout", \.smtp.dataTimeout),
+                bool("require_tls", \.smtp.requireTLS),
+            ],
+            "tls": [
+                bool("enabled", \.tls.enabled),
+                optionalString("certificate", \.tls.certificate),
+                optionalString("private_key", \.tls.privateKey),
+                string("dev_cert_dir", \.tls.devCertDir, validate: { $0.isEmpty ? "must not be empty" : nil }),
+            ],
+            "http": [
+                hostPort("listen", \.http.listen),
+            ],
+            "storage": [
+                string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
+            ],
+            "mail": [
+                stringArray("local_domains", \.mail.localDomains, validate: { domains in
+                    if domains.isEmpty { return "must name at least one domain" }
+                    for domain in domains where !MailAddress.isValidDomain(Substring(domain)) {
+                        return "not a domain name: \"\(domain)\""
+                    }
+                    return nil
+                }),
+                bool("catch_all", \.mail.catchAll),
+                stringArray("mailboxes", \.mail.mailboxes),
+                optionalString("recipient_delimiter", \.mail.recipientDelimiter, validate: {
+                    $0.count == 1 ? nil : "must be a single character, or empty to turn sub-addressing off"
+                }),
+            ],
+        ]
+    }
+
+    static func typeName(_ value: TOMLValueConvertible) -> String {
+        switch value.type {
+        case .int: "an integer"
+        case .double: "a float"
+        case .string: "a string"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        default: "a date or time"
+        }
+    }
+
+    static func int(_ key: String, _ path: WritableKeyPath<Configuration, Int>, range: ClosedRange<Int>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let number = value.int else { return "expected an integer, found \(typeName(value))" }
+            guard range.contains(number) else { return "must be between \(range.lowerBound) and \(range.upperBound), found \(number)" }
+            config[keyPath: path] = number
+            return nil
+        }
+    }
+
+    static func bool(_ key: String, _ path: WritableKeyPath<Configuration, Bool>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let flag = value.bool else { return "expected true or false, found \(typeName(value))" }
+            config[keyPath: path] = flag
+            return nil
+        }
+    }
+
+    static func string(_ key: String, _ path: WritableKeyPath<Configuration, String>,
+                       validate: @escaping (String) -> String? = { _ in nil }) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let text = value.string else { return "expected a string, found \(typeName(value))" }
+            if let problem = validate(text) { return problem }
+            config[keyPath: path] = text
+            return nil
+        }
+    }
+
+    /// An empty string means "not set".
+    static func optionalString(_ key: String, _ path: WritableKeyPath<Configuration, String?>,
+                               validate: @escaping (String) -> String? = { _ in nil }) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let text = value.string else { return "expected a string, found \(typeName(value))" }
+            if text.isEmpty {
+                config[keyPath: path] = nil
+                return nil
+            }
+            if let problem = validate(text) { return problem }
+            config[keyPath: path] = text
+            return nil
+        }
+    }
+
+    static func stringArray(_ key: String, _ path: WritableKeyPath<Configuration, [String]>,
+                            validate: @escaping ([String]) -> String? = { _ in nil }) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let array = value.array else { return "expected an array of strings, found \(typeName(value))" }
+            var strings: [String] = []
+            for element in array {
+                guard let text = element.string else { return "expected an array of strings, found \(typeName(element)) in it" }
+                strings.append(text)
+            }
+            if let problem = validate(strings) { return problem }
+            config[keyPath: path] = strings
+            return nil
+        }
+    }
+
+    static func hostPort(_ key: String, _ path: WritableKeyPath<Configuration, HostPort>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let text = value.string else { return "expected a string \"host:port\", found \(typeName(value))" }
+            guard let parsed = HostPort.parse(text) else { return "expected \"host:port\" (port 0-65535), found \"\(text)\"" }
+            config[keyPath: path] = parsed
+            return nil
+        }
+    }
+
+    /// Bytes as an integer, or a string with a binary unit: "512K", "10M", "1G" (also KB/MB/GB, KiB...).
+    static func size(_ key: String, _ path: WritableKeyPath<Configuration, Int>, range: ClosedRange<Int>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            let bytes: Int
+            if let number = value.int {
+                bytes = number
+            } else if let text = value.string, let parsed = parseSize(text) {
+                bytes = parsed
+            } else {
+                return "expected a size in bytes or a string like \"10M\", found \(value.string.map { "\"\($0)\"" } ?? typeName(value))"
+            }
+            guard range.contains(bytes) else { return "must be between \(range.lowerBound) and \(range.upperBound) bytes, found \(bytes)" }
+            config[keyPath: path] = bytes
+            return nil
+        }
+    }
+
+    static func parseSize(_ text: String) -> Int? {
+        let upper = text.uppercased().trimmingCharacters(" ")
+        let digits = upper.prefix { $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        let unit = upper.dropFirst(digits.count).trimmingCharacters(" ")
+        let multipliers: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10,
+                                          "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
+                                          "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30]
+        guard let multiplier = multipliers[unit] else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
+    /// Seconds as an integer, or a string with a unit: "500ms", "30s", "5m", "1h".
+    static func duration(_ key: String, _ path: WritableKeyPath<Configuration, Duration>, allowZero: Bool = false) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            let parsed: Duration?
+            if let seconds = value.int {
+                parsed = seconds >= 0 && seconds <= 86_400 * 365 ? .seconds(seconds) : nil
+            } else if let text = value.string {
+                parsed = parseDuration(text)
+            } else {
+                return "expected a duration (seconds, or a string like \"30s\" or \"5m\"), found \(typeName(value))"
+            }
+            guard let parsed else {
+                return "expected a duration (seconds, or a string like \"30s\" or \"5m\"), found \"\(value.string ?? "\(value.int ?? 0)")\""
+            }
+            if parsed == .zero && !allowZero { return "must be greater than zero" }
+            config[keyPath: path] = parsed
+            return nil
+        }
+    }
+
+    static func parseDuration(_ text: String) -> Duration? {
+        let trimmed = text.lowercased().trimmingCharacters(" ")
+        let digits = trimmed.prefix { $0.isNumber }
+        guard let number = Int(digits), number <= 86_400 * 365 * 1000 else { return nil }
+        switch trimmed.dropFirst(digits.count).trimmingCharacters(" ") {
+        case "ms": return .milliseconds(number)
+        case "", "s": return .seconds(number)
+        case "m", "min": return .seconds(number * 60)
+        case "h": return .seconds(number * 3600)
+        default: return nil
+        }
+    }
+}

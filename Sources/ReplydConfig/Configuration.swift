@@ -1,0 +1,101 @@
+import ReplydCore
+
+/// Everything `conf/replyd.toml` can set. The defaults are the embedded configuration that makes
+/// `replyd serve` work on a fresh checkout (DESIGN.md: SMTP on 127.0.0.1:2525, HTTP on 127.0.0.1:8080,
+/// SQLite under data/, a development certificate under certs/, catch-all for example.test).
+public struct Configuration: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        /// Announced in the greeting and EHLO, and put in the development certificate.
+        public var hostname = "localhost"
+        /// How long a graceful shutdown waits for sessions in flight before closing them with 421.
+        public var shutdownGrace: Duration = .seconds(10)
+    }
+
+    public struct SMTP: Sendable, Equatable {
+        public var listen = HostPort(host: "127.0.0.1", port: 2525)
+        public var maxMessageSize = 10 * 1024 * 1024
+        /// Octets per line including CRLF; RFC 5321 4.5.3.1.6 says 1000.
+        public var maxLineLength = 1000
+        public var maxRecipients = 100
+        public var maxConnections = 200
+        public var maxErrors = 20
+        /// RFC 5321 4.5.3.2 suggests 5 minutes for commands and 3 minutes per data block.
+        public var commandTimeout: Duration = .seconds(300)
+        public var dataTimeout: Duration = .seconds(180)
+        public var requireTLS = false
+    }
+
+    public struct TLS: Sendable, Equatable {
+        public var enabled = true
+        /// PEM files; when both are empty a development CA and certificate are made in `devCertDir`.
+        public var certificate: String?
+        public var privateKey: String?
+        public var devCertDir = "certs"
+    }
+
+    public struct HTTP: Sendable, Equatable {
+        public var listen = HostPort(host: "127.0.0.1", port: 8080)
+    }
+
+    public struct Storage: Sendable, Equatable {
+        /// Relative paths are inside the data directory.
+        public var database = "replyd.sqlite"
+    }
+
+    public struct Mail: Sendable, Equatable {
+        public var localDomains: [String] = ["example.test"]
+        public var catchAll = true
+        public var mailboxes: [String] = []
+        public var recipientDelimiter: String? = "+"
+    }
+
+    public var server = Server()
+    public var smtp = SMTP()
+    public var tls = TLS()
+    public var http = HTTP()
+    public var storage = Storage()
+    public var mail = Mail()
+
+    public init() {}
+
+    public var recipientPolicy: RecipientPolicy {
+        RecipientPolicy(
+            localDomains: Set(mail.localDomains),
+            catchAll: mail.catchAll,
+            mailboxes: Set(mail.mailboxes),
+            recipientDelimiter: mail.recipientDelimiter.flatMap(\.first)
+        )
+    }
+}
+
+/// `host:port`, with IPv6 hosts in brackets (`[::1]:2525`).
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public static func parse(_ text: String) -> HostPort? {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { return nil }
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return HostPort(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

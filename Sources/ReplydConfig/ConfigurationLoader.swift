@@ -1,0 +1,106 @@
+import TOMLKit
+
+/// One problem in a configuration file, printed as `file:line: key: what is wrong`.
+public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible, Error {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+
+    public init(file: String, line: Int?, key: String?, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        var out = file
+        if let line { out += ":\(line)" }
+        out += ": "
+        if let key { out += "\(key): " }
+        return out + message
+    }
+}
+
+/// Every problem found in one file.
+public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [ConfigDiagnostic]
+    public init(_ diagnostics: [ConfigDiagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// TOML text to `Configuration`, collecting every problem rather than stopping at the first.
+/// Pure: reads no files; whether a referenced file exists is asked through `fileExists`.
+public enum ConfigurationLoader {
+    public static func load(
+        text: String, file: String, fileExists: (String) -> Bool = { _ in true }
+    ) -> Result<Configuration, ConfigProblems> {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: error.source.begin.line, key: nil,
+                                                             message: "TOML syntax error: \(error.description)")]))
+        } catch {
+            return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: nil, key: nil, message: "cannot parse: \(error)")]))
+        }
+        let index = TOMLLineIndex(text)
+        var problems: [ConfigDiagnostic] = []
+        func report(_ key: String, _ message: String) {
+            problems.append(ConfigDiagnostic(file: file, line: index.line(of: key), key: key, message: message))
+        }
+
+        var config = Configuration()
+        let schema = ConfigSchema.sections
+        for (sectionName, value) in table.sorted(by: { $0.0 < $1.0 }) {
+            guard let fields = schema[sectionName] else {
+                report(sectionName, "unknown section (known: \(schema.keys.sorted().joined(separator: ", ")))")
+                continue
+            }
+            guard let section = value.table else {
+                report(sectionName, "must be a table, like [\(sectionName)]")
+                continue
+            }
+            for (key, value) in section.sorted(by: { $0.0 < $1.0 }) {
+                let fullKey = "\(sectionName).\(key)"
+                guard let field = fields.first(where: { $0.key == key }) else {
+                    report(fullKey, "unknown key (known in [\(sectionName)]: \(fields.map(\.key).joined(separator: ", ")))")
+                    continue
+                }
+                if let message = field.apply(value, &config) { report(fullKey, message) }
+            }
+        }
+        for (key, message) in crossChecks(config, fileExists: fileExists) { report(key, message) }
+        return problems.isEmpty ? .success(config) : .failure(ConfigProblems(problems))
+    }
+
+    /// Rules that involve more than one key, or the file system.
+    static func crossChecks(_ config: Configuration, fileExists: (String) -> Bool) -> [(String, String)] {
+        var problems: [(String, String)] = []
+        switch (config.tls.certificate, config.tls.privateKey) {
+        case (nil, nil): break
+        case (.some, nil): problems.append(("tls.private_key", "is required when tls.certificate is set"))
+        case (nil, .some): problems.append(("tls.certificate", "is required when tls.private_key is set"))
+        case (.some(let cert), .some(let key)):
+            if !fileExists(cert) { problems.append(("tls.certificate", "file not found: \(cert)")) }
+            if !fileExists(key) { problems.append(("tls.private_key", "file not found: \(key)")) }
+        }
+        if config.smtp.requireTLS && !config.tls.enabled {
+            problems.append(("smtp.require_tls", "cannot be true while tls.enabled is false"))
+        }
+        if !config.mail.catchAll && config.mail.mailboxes.isEmpty {
+            problems.append(("mail.catch_all", "is false but mail.mailboxes is empty: every recipient would be refused"))
+        }
+        for mailbox in config.mail.mailboxes {
+            guard case .success(let address) = ReplydCoreAddress.parse(Substring(mailbox)) else {
+                problems.append(("mail.mailboxes", "not a mail address: \"\(mailbox)\""))
+                continue
+            }
+            if !config.mail.localDomains.map({ $0.lowercased() }).contains(address.domain) {
+                problems.append(("mail.mailboxes", "\(mailbox) is not in a local domain (mail.local_domains)"))
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// An accepted e-mail as the rest of replyd sees it: envelope, trace facts, the header fields the
+/// policy needs, and the raw bytes. Built by a pure function from what the SMTP session received.
+public struct InboundMessage: Sendable, Equatable {
+    public var envelopeSender: String
+    public var recipients: [String]
+    public var remoteAddress: String
+    public var helo: String
+    public var tlsVersion: String?
+    public var receivedAt: Date
+    public var size: Int
+    public var messageID: String?
+    public var from: String?
+    public var to: String?
+    public var cc: String?
+    /// Decoded from RFC 2047.
+    public var subject: String?
+    public var autoSubmitted: String?
+    public var precedence: String?
+    public var listID: String?
+    public var headers: HeaderFields
+    public var raw: [UInt8]
+
+    public init(received: ReceivedMessage, receivedAt: Date) {
+        let headers = HeaderFields.parse(received.data)
+        envelopeSender = received.sender
+        recipients = received.recipients
+        remoteAddress = received.remoteAddress
+        helo = received.helo
+        tlsVersion = received.tls?.version
+        self.receivedAt = receivedAt
+        size = received.data.count
+        messageID = headers.first("Message-ID")
+        from = headers.first("From").map(EncodedWords.decode)
+        to = headers.first("To")
+        cc = headers.first("Cc")
+        subject = headers.first("Subject").map(EncodedWords.decode)
+        // Any instance other than "no" makes the message automatic (RFC 3834 / RFC 5230): keep them all.
+        let autoSubmitted = headers.values("Auto-Submitted")
+        self.autoSubmitted = autoSubmitted.isEmpty ? nil : autoSubmitted.joined(separator: ", ")
+        precedence = headers.first("Precedence")
+        listID = headers.first("List-Id")
+        self.headers = headers
+        raw = received.data
+    }
+}

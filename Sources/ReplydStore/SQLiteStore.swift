@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import ReplydCore
+
+/// The SQLite store: one WAL-mode database file, migrated on open.
+///
+/// Durability: `synchronous = FULL`, so a commit that returned survives a power cut, not only a
+/// `kill -9`. To keep that affordable under load, concurrent `recordInbound` calls are group-committed:
+/// whatever arrives while a transaction is being written goes into the next one, and every caller
+/// is answered only after the transaction holding its message has committed.
+public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
+    let pool: DatabasePool
+    private let committer: GroupCommitter<InboundMessage, Int64>
+
+    public init(path: String) throws {
+        var configuration = GRDB.Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        self.pool = pool
+        self.committer = GroupCommitter { messages in
+            try await pool.write { db in
+                try messages.map { try Self.insert($0, into: db) }
+            }
+        }
+    }
+
+    /// Opens an existing database for reading only (`replyd log` beside a running server).
+    public init(readingFrom path: String) throws {
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
+        self.committer = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+
+    public func recordInbound(_ message: InboundMessage) async throws -> Int64 {
+        try await committer.submit(message)
+    }
+
+    static func insert(_ message: InboundMessage, into db: Database) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO inbound_message (channel, received_at, envelope_sender, remote_address, helo,
+                    tls_version, size, message_id, from_header, to_header, cc_header, subject,
+                    auto_submitted, precedence, list_id)
+                VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [message.receivedAt, message.envelopeSender, message.remoteAddress, message.helo,
+                        message.tlsVersion, message.size, message.messageID, message.from, message.to,
+                        message.cc, message.subject, message.autoSubmitted, message.precedence, message.listID])
+        let id = db.lastInsertedRowID
+        let recipient = try db.cachedStatement(sql: "INSERT INTO inbound_recipient (message, position, address) VALUES (?, ?, ?)")
+        for (position, address) in message.recipients.enumerated() {
+            try recipient.execute(arguments: [id, position, address])
+        }
+        let header = try db.cachedStatement(sql: "INSERT INTO inbound_header (message, position, name, value) VALUES (?, ?, ?, ?)")
+        for (position, field) in message.headers.fields.enumerated() {
+            try header.execute(arguments: [id, position, field.name, field.value])
+        }
+        try db.execute(sql: "INSERT INTO inbound_raw (message, raw) VALUES (?, ?)", arguments: [id, Data(message.raw)])
+        return id
+    }
+
+    public func recentInbound(limit: Int) async throws -> [InboundSummary] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, channel, received_at, envelope_sender, subject, message_id, remote_address,
+                       tls_version, size
+                FROM inbound_message ORDER BY id DESC LIMIT ?
+                """, arguments: [limit])
+            let recipientStatement = try db.cachedStatement(sql: "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position")
+            return try rows.map { row in
+                let id: Int64 = row["id"]
+                return InboundSummary(
+                    id: id, receivedAt: row["received_at"], channel: row["channel"],
+                    sender: row["envelope_sender"],
+                    recipients: try String.fetchAll(recipientStatement, arguments: [id]),
+                    subject: row["subject"], messageID: row["message_id"],
+                    remoteAddress: row["remote_address"], tlsVersion: row["tls_version"], size: row["size"])
+            }
+        }
+    }
+
+    /// The stored raw bytes of a message, exactly as received after dot-unstuffing.
+    public func rawMessage(id: Int64) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT raw FROM inbound_raw WHERE message = ?", arguments: [id]).map { Array($0) }
+        }
+    }
+}

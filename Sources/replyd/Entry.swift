@@ -1,0 +1,8 @@
+import ReplydApp
+
+@main
+enum Entry {
+    static func main() async {
+        await ReplydCommand.main()
+    }
+}
