@@ -72,7 +72,9 @@ public enum ConfigurationLoader {
             }
         }
         for (key, message) in crossChecks(config, fileExists: fileExists) { report(key, message) }
-        return problems.isEmpty ? .success(config) : .failure(ConfigProblems(problems))
+        // In file order, as an editor would walk through them.
+        let ordered = problems.enumerated().sorted { ($0.element.line ?? .max, $0.offset) < ($1.element.line ?? .max, $1.offset) }.map(\.element)
+        return problems.isEmpty ? .success(config) : .failure(ConfigProblems(ordered))
     }
 
     /// Rules that involve more than one key, or the file system.

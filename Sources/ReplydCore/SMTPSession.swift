@@ -372,6 +372,19 @@ public struct ReceivedMessage: Sendable, Equatable {
     /// The message after dot-unstuffing, every line ending in CRLF.
     public var data: [UInt8]
 
+    public init(reversePath: SMTPCommand.ReversePath, recipients: [String], helo: String, esmtp: Bool,
+                remoteAddress: String, tls: TLSInfo?, body8bit: Bool, smtputf8: Bool, data: [UInt8]) {
+        self.reversePath = reversePath
+        self.recipients = recipients
+        self.helo = helo
+        self.esmtp = esmtp
+        self.remoteAddress = remoteAddress
+        self.tls = tls
+        self.body8bit = body8bit
+        self.smtputf8 = smtputf8
+        self.data = data
+    }
+
     public var sender: String {
         switch reversePath {
         case .null: return ""

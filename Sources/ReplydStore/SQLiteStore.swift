@@ -16,10 +16,10 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL when it turns WAL on; NORMAL survives a crash of the process but not of the
+        // machine. We acknowledge mail on commit, so the commit must be on disk.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Schema.migrator.migrate(pool)
         self.pool = pool
         self.committer = GroupCommitter { messages in

@@ -134,3 +134,234 @@ def make_server(tmp_path):
 @pytest.fixture
 def server(make_server):
     return make_server()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Client-side helpers shared by the end-to-end tests: a raw SMTP client (for byte-exact and
+# misbehaving input), an smtplib wrapper (the way users' systems talk), and read-only SQLite access.
+# ---------------------------------------------------------------------------------------------------
+import smtplib
+import sqlite3
+import uuid
+
+QUEUED_RE = re.compile(r"^2\.0\.0 Ok: queued as (\d+)$")
+
+
+class Reply:
+    """One (possibly multi-line) SMTP reply as received."""
+
+    def __init__(self, lines):
+        self.lines = lines  # decoded lines without CRLF, e.g. ["250-localhost Hello x", "250 SIZE 10"]
+        self.code = int(lines[-1][:3])
+
+    @property
+    def last(self) -> str:
+        return self.lines[-1]
+
+    @property
+    def keywords(self):
+        """EHLO keywords: every line after the first, without the code."""
+        return [line[4:] for line in self.lines[1:]]
+
+    def __repr__(self):
+        return "Reply(" + " | ".join(self.lines) + ")"
+
+
+def assert_reply(reply: Reply, prefix: str):
+    """The reply's last line starts with `prefix` (e.g. "250 2.1.0") and every line has its code."""
+    assert reply.last.startswith(prefix), f"expected {prefix!r}, got {reply!r}"
+    code = prefix[:3]
+    assert all(line[:3] == code for line in reply.lines), f"mixed codes in {reply!r}"
+    return reply
+
+
+class RawSMTP:
+    """A byte-level SMTP client: sends exactly what it is told, reads replies line by line."""
+
+    def __init__(self, server, timeout=10, read_greeting=True):
+        self.sock = server.connect(timeout)
+        self.buf = b""
+        self.greeting = self.reply() if read_greeting else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError(f"connection closed by server (unread: {self.buf!r})")
+        self.buf += chunk
+
+    def line(self) -> bytes:
+        while b"\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.rstrip(b"\r")
+
+    def reply(self) -> Reply:
+        lines = []
+        while True:
+            text = self.line().decode("utf-8", "replace")
+            assert re.match(r"^\d{3}[ -]", text), f"not an SMTP reply line: {text!r} (so far {lines})"
+            lines.append(text)
+            if text[3] == " ":
+                return Reply(lines)
+
+    def cmd(self, line) -> Reply:
+        if isinstance(line, str):
+            line = line.encode()
+        self.send(line + b"\r\n")
+        return self.reply()
+
+    def ehlo(self, name="client.test") -> Reply:
+        return assert_reply(self.cmd(f"EHLO {name}"), "250 ")
+
+    def starttls(self, context, server_hostname="localhost"):
+        assert_reply(self.cmd("STARTTLS"), "220 2.0.0")
+        assert self.buf == b"", f"server sent more after 220 to STARTTLS: {self.buf!r}"
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+
+    def read_until_closed(self, limit=10_000_000) -> bytes:
+        """Everything the server sends until it closes the connection (a reset counts as closed)."""
+        data, self.buf = self.buf, b""
+        while len(data) < limit:
+            try:
+                chunk = self.sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def expect_closed(self):
+        rest = self.read_until_closed()
+        assert rest == b"", f"expected the server to close the connection, got {rest!r}"
+
+
+def make_message(subject="Hello", body="Hi there.\r\n", sender="Sender <sender@client.test>",
+                 to="alice@example.test", extra_headers=(), message_id=None) -> bytes:
+    """An RFC 5322 message with CRLF line ends (str parts are UTF-8 encoded)."""
+    message_id = message_id or f"<{uuid.uuid4().hex}@client.test>"
+    headers = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Message-ID: {message_id}",
+               "Date: Wed, 25 Nov 2026 10:00:00 +0000", *extra_headers]
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode("utf-8")
+
+
+def send_mail(server, message: bytes, sender="sender@client.test", rcpts=("alice@example.test",),
+              tls=False, context=None, mail_options=(), ehlo_name="client.test"):
+    """Sends with smtplib as a user's system would. Returns (code, text) of the reply after DATA."""
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, local_hostname=ehlo_name, timeout=15) as client:
+        code, text = client.ehlo()
+        assert code == 250, text
+        if tls:
+            code, text = client.starttls(context=context or server.tls_context())
+            assert code == 220, text
+            code, text = client.ehlo()
+            assert code == 250, text
+        code, text = client.mail(sender, list(mail_options))
+        assert code == 250, (code, text)
+        for rcpt in rcpts:
+            code, text = client.rcpt(rcpt)
+            assert code == 250, (rcpt, code, text)
+        code, text = client.data(message)
+        return code, text.decode("utf-8", "replace")
+
+
+def queued_id(text: str) -> int:
+    m = QUEUED_RE.match(text)
+    assert m, f"expected '2.0.0 Ok: queued as <id>', got {text!r}"
+    return int(m.group(1))
+
+
+def deliver(server, message: bytes, **kwargs) -> int:
+    """send_mail that must succeed; returns the queue id (= inbound_message.id)."""
+    code, text = send_mail(server, message, **kwargs)
+    assert code == 250, (code, text)
+    return queued_id(text)
+
+
+def db_connect(server):
+    return sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
+
+
+def db_query(server, sql, *args):
+    con = db_connect(server)
+    try:
+        con.row_factory = sqlite3.Row
+        return [dict(row) for row in con.execute(sql, args)]
+    finally:
+        con.close()
+
+
+TABLES = ("inbound_message", "inbound_recipient", "inbound_header", "inbound_raw")
+
+
+def table_counts(server) -> dict:
+    return {table: db_query(server, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in TABLES}
+
+
+def stored(server, message_id: int) -> dict:
+    """The stored message row plus its recipients, headers and raw bytes."""
+    rows = db_query(server, "SELECT * FROM inbound_message WHERE id = ?", message_id)
+    assert rows, f"no inbound_message row with id {message_id}"
+    row = rows[0]
+    row["recipients"] = [r["address"] for r in db_query(
+        server, "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position", message_id)]
+    row["headers"] = [(r["name"], r["value"]) for r in db_query(
+        server, "SELECT name, value FROM inbound_header WHERE message = ? ORDER BY position", message_id)]
+    raw = db_query(server, "SELECT raw FROM inbound_raw WHERE message = ?", message_id)
+    row["raw"] = bytes(raw[0]["raw"]) if raw else None
+    return row
+
+
+def assert_still_serves(server, tls=False) -> int:
+    """A normal smtplib send gets 250 and is stored: the server survived whatever came before."""
+    subject = f"still serving {uuid.uuid4().hex[:8]}"
+    message = make_message(subject=subject)
+    message_id = deliver(server, message, tls=tls)
+    row = stored(server, message_id)
+    assert row["subject"] == subject
+    assert row["raw"] == message
+    return message_id
+
+
+def config_with(**sections) -> str:
+    """DEFAULT_CONFIG-like text with extra keys: config_with(smtp={'max_recipients': 3})."""
+    base = {
+        "server": {"hostname": "localhost", "shutdown_grace": "5s"},
+        "tls": {"dev_cert_dir": "certs"},
+        "mail": {"local_domains": ["example.test"], "catch_all": True},
+    }
+    for name, values in sections.items():
+        base.setdefault(name, {}).update(values)
+
+    def toml_value(value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(toml_value(v) for v in value) + "]"
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    out = []
+    for name, values in base.items():
+        out.append(f"[{name}]")
+        out.extend(f"{key} = {toml_value(value)}" for key, value in values.items())
+        out.append("")
+    return "\n".join(out)

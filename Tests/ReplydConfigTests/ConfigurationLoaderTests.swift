@@ -1,0 +1,144 @@
+import Testing
+@testable import ReplydConfig
+
+@Suite struct ConfigurationLoaderTests {
+    func load(_ text: String, exists: Set<String> = []) -> Result<Configuration, ConfigProblems> {
+        ConfigurationLoader.load(text: text, file: "replyd.toml", fileExists: { exists.contains($0) })
+    }
+
+    func problems(_ text: String) -> [String] {
+        if case .failure(let problems) = load(text) { return problems.diagnostics.map(\.description) }
+        return []
+    }
+
+    @Test func emptyFileGivesDefaults() throws {
+        let config = try load("").get()
+        #expect(config == Configuration())
+        #expect(config.smtp.listen.description == "127.0.0.1:2525")
+        #expect(config.http.listen.description == "127.0.0.1:8080")
+        #expect(config.mail.localDomains == ["example.test"])
+    }
+
+    @Test func readsEveryKind() throws {
+        let config = try load("""
+            [server]
+            hostname = "mx.firma.pl"
+            shutdown_grace = "0s"
+            [smtp]
+            listen = "[::1]:25"
+            max_message_size = "25M"
+            max_line_length = 2000
+            command_timeout = "5m"
+            data_timeout = 30
+            require_tls = true
+            [mail]
+            local_domains = ["firma.pl", "Firma.com.pl"]
+            catch_all = false
+            mailboxes = ["jan@firma.pl"]
+            recipient_delimiter = ""
+            """).get()
+        #expect(config.server.hostname == "mx.firma.pl")
+        #expect(config.server.shutdownGrace == .zero)
+        #expect(config.smtp.listen == HostPort(host: "::1", port: 25))
+        #expect(config.smtp.maxMessageSize == 25 * 1024 * 1024)
+        #expect(config.smtp.maxLineLength == 2000)
+        #expect(config.smtp.commandTimeout == .seconds(300))
+        #expect(config.smtp.dataTimeout == .seconds(30))
+        #expect(config.smtp.requireTLS)
+        #expect(config.mail.recipientDelimiter == nil)
+        #expect(config.recipientPolicy.verdict(for: .init(localPart: "jan", domain: "firma.pl")) == .accept)
+        #expect(config.recipientPolicy.verdict(for: .init(localPart: "x", domain: "firma.com.pl")) == .unknownUser)
+    }
+
+    @Test func wrongTypeNamesLineAndKey() {
+        #expect(problems("""
+            [smtp]
+            # comment
+            max_recipients = "ten"
+            """) == ["replyd.toml:3: smtp.max_recipients: expected an integer, found a string"])
+    }
+
+    @Test func unknownKeyAndSection() {
+        let found = problems("""
+            [smtp]
+            max_recipents = 10
+
+            [smpt]
+            listen = "x"
+            """)
+        #expect(found.count == 2)
+        #expect(found[0].hasPrefix("replyd.toml:2: smtp.max_recipents: unknown key"))
+        #expect(found[1].hasPrefix("replyd.toml:4: smpt: unknown section"))
+    }
+
+    @Test func everyProblemIsReported() {
+        let found = problems("""
+            [smtp]
+            max_line_length = 10
+            listen = "nowhere"
+            command_timeout = "soon"
+            max_message_size = "10 parsecs"
+            [tls]
+            certificate = "/no/such.pem"
+            """)
+        #expect(found == [
+            "replyd.toml:2: smtp.max_line_length: must be between 512 and 1000000, found 10",
+            "replyd.toml:3: smtp.listen: expected \"host:port\" (port 0-65535), found \"nowhere\"",
+            "replyd.toml:4: smtp.command_timeout: expected a duration (seconds, or a string like \"30s\" or \"5m\"), found \"soon\"",
+            "replyd.toml:5: smtp.max_message_size: expected a size in bytes or a string like \"10M\", found \"10 parsecs\"",
+            // A missing key is pointed at its table.
+            "replyd.toml:6: tls.private_key: is required when tls.certificate is set",
+        ])
+    }
+
+    @Test func syntaxErrorHasLine() {
+        let found = problems("""
+            [smtp]
+            max_errors = 
+            """)
+        #expect(found.count == 1)
+        #expect(found[0].hasPrefix("replyd.toml:2: TOML syntax error"))
+    }
+
+    @Test func crossChecks() {
+        #expect(problems("""
+            [tls]
+            certificate = "c.pem"
+            private_key = "k.pem"
+            """) == ["replyd.toml:2: tls.certificate: file not found: c.pem", "replyd.toml:3: tls.private_key: file not found: k.pem"])
+        #expect((try? load("[tls]\ncertificate = \"c.pem\"\nprivate_key = \"k.pem\"", exists: ["c.pem", "k.pem"]).get()) != nil)
+        #expect(problems("[mail]\ncatch_all = false") == ["replyd.toml:2: mail.catch_all: is false but mail.mailboxes is empty: every recipient would be refused"])
+        #expect(problems("[mail]\nmailboxes = [\"a@other.test\"]") == ["replyd.toml:2: mail.mailboxes: a@other.test is not in a local domain (mail.local_domains)"])
+        #expect(problems("[smtp]\nrequire_tls = true\n[tls]\nenabled = false") == ["replyd.toml:2: smtp.require_tls: cannot be true while tls.enabled is false"])
+    }
+
+    @Test func lineIndexSkipsMultilineValues() {
+        let index = TOMLLineIndex("""
+            [mail]
+            local_domains = [
+              "a.test",   # not = a key
+              "b.test",
+            ]
+            note = \"\"\"
+            fake = 1
+            \"\"\"
+            "catch_all" = true
+            [ "smtp" ]
+            listen = "x"
+            """)
+        #expect(index.line(of: "mail.local_domains") == 2)
+        #expect(index.line(of: "mail.fake") == 1)  // falls back to the table
+        #expect(index.line(of: "mail.catch_all") == 9)
+        #expect(index.line(of: "smtp.listen") == 11)
+        #expect(index.line(of: "nowhere.key") == nil)
+    }
+
+    @Test func hostPortParsing() {
+        #expect(HostPort.parse("127.0.0.1:0") == HostPort(host: "127.0.0.1", port: 0))
+        #expect(HostPort.parse("[::1]:2525") == HostPort(host: "::1", port: 2525))
+        #expect(HostPort.parse("::1:25") == nil)
+        #expect(HostPort.parse("host:70000") == nil)
+        #expect(HostPort.parse("host") == nil)
+        #expect(HostPort.parse(":25") == nil)
+    }
+}
