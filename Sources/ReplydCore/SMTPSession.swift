@@ -92,6 +92,9 @@ public struct SMTPSession: Sendable {
 
     public var isInData: Bool { phase == .data }
 
+    /// Between transactions: closing now loses nothing the client has started.
+    public var isIdle: Bool { phase == .command && transaction == nil }
+
     // MARK: Inputs
 
     /// One line, without its terminator. `crlf` tells whether it ended in CR LF or a bare LF.
@@ -146,6 +149,11 @@ public struct SMTPSession: Sendable {
         phase = .command
         transaction = nil
         return Output(reply: SMTPReply(451, "4.3.0", "Error: local storage failure, try again later"))
+    }
+
+    /// The edge is closing the connection (shutdown); no further input is processed.
+    public mutating func close() {
+        phase = .closed
     }
 
     public mutating func timedOut() -> Output {

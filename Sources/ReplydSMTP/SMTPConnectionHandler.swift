@@ -75,9 +75,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             armTimeout(context: context)
             // Anything that arrived with the handshake's last flight is now plaintext in our buffer.
             process(context: context)
-        } else if event is SMTPServer.ShutdownEvent {
+        } else if let shutdown = event as? SMTPServer.ShutdownEvent {
             shuttingDown = true
-            if !awaitingCommit { closeForShutdown(context: context) }
+            if !awaitingCommit && (shutdown.force || session.isIdle) { closeForShutdown(context: context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -147,6 +147,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             wrote = apply(output, context: context) || wrote
         }
         if wrote { context.flush() }
+        if shuttingDown && !awaitingCommit && session.isIdle && session.phase != .closed {
+            closeForShutdown(context: context)
+        }
     }
 
     /// Writes the reply and carries out the effect. Returns whether anything was written.
@@ -215,6 +218,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             self.apply(output, context: context)
             context.flush()
             if self.shuttingDown {
+                // The transaction this session was finishing is answered; now it ends.
                 self.closeForShutdown(context: context)
                 return
             }
@@ -225,6 +229,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     }
 
     private func closeForShutdown(context: ChannelHandlerContext) {
+        guard session.phase != .closed else { return }
+        session.close()
         apply(SMTPSession.Output(reply: SMTPReply(421, "4.3.2", "\(environment.settings.hostname) Service shutting down"), effect: .close),
               context: context)
     }

@@ -36,8 +36,12 @@ public final class SMTPServer: Service, Sendable {
         }
     }
 
-    /// Sent down every open connection at shutdown: finish what is in flight, answer 421, close.
-    struct ShutdownEvent: Sendable {}
+    /// Sent down every open connection at shutdown. Idle sessions are closed with 421 at once; a
+    /// session in the middle of a transaction may finish it first, unless `force` (grace is over).
+    /// A message being committed is always answered before the close.
+    struct ShutdownEvent: Sendable {
+        var force: Bool
+    }
 
     private let options: Options
     private let store: any InboundStore
@@ -110,24 +114,28 @@ public final class SMTPServer: Service, Sendable {
         await drain()
     }
 
-    /// Stop accepting (done), let sessions finish up to the grace period, then close the rest with 421.
+    /// Stop accepting (done), close idle sessions, let transactions finish up to the grace period,
+    /// then close the rest with 421.
     private func drain() async {
+        broadcast(ShutdownEvent(force: false))
         let deadline = ContinuousClock.now + options.shutdownGrace
         while connections.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        let remaining = connections.all
-        if !remaining.isEmpty {
-            logger.info("closing \(remaining.count) SMTP sessions at shutdown")
-            for channel in remaining {
-                channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
-            }
-            // Sessions committing a message get a little longer to answer it.
-            let hardDeadline = ContinuousClock.now + .seconds(5)
-            while connections.count > 0 && ContinuousClock.now < hardDeadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            for channel in connections.all { channel.close(promise: nil) }
+        guard connections.count > 0 else { return }
+        logger.info("grace period over: closing \(connections.count) SMTP sessions")
+        broadcast(ShutdownEvent(force: true))
+        // A session committing a message gets a little longer to answer it.
+        let hardDeadline = ContinuousClock.now + .seconds(5)
+        while connections.count > 0 && ContinuousClock.now < hardDeadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for channel in connections.all { channel.close(promise: nil) }
+    }
+
+    private func broadcast(_ event: ShutdownEvent) {
+        for channel in connections.all {
+            channel.pipeline.fireUserInboundEventTriggered(event)
         }
     }
 }

@@ -365,3 +365,44 @@ def config_with(**sections) -> str:
         out.extend(f"{key} = {toml_value(value)}" for key, value in values.items())
         out.append("")
     return "\n".join(out)
+
+
+OPENSSL_CNF = """
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[v3_leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def make_test_pki(directory: Path, ca_name="replyd e2e test CA", leaf_name="replyd-e2e-leaf", key="ec"):
+    """A CA and a leaf for localhost/127.0.0.1 made with the openssl CLI. Returns a dict of paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cnf = directory / "openssl.cnf"
+    cnf.write_text(OPENSSL_CNF)
+    newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"] if key == "ec" else ["-newkey", "rsa:2048"]
+    paths = {name: directory / f"{name}.pem" for name in ("ca", "ca_key", "leaf", "leaf_key", "csr")}
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-new", "-config", str(cnf), "-extensions", "v3_ca", *newkey, "-nodes",
+            "-keyout", str(paths["ca_key"]), "-out", str(paths["ca"]), "-days", "2", "-subj", f"/CN={ca_name}")
+    openssl("req", "-new", "-config", str(cnf), *newkey, "-nodes", "-keyout", str(paths["leaf_key"]),
+            "-out", str(paths["csr"]), "-subj", f"/CN={leaf_name}")
+    openssl("x509", "-req", "-in", str(paths["csr"]), "-CA", str(paths["ca"]), "-CAkey", str(paths["ca_key"]),
+            "-set_serial", str(int(uuid.uuid4().int >> 64)), "-days", "2", "-extfile", str(cnf),
+            "-extensions", "v3_leaf", "-out", str(paths["leaf"]))
+    return paths
