@@ -99,6 +99,11 @@ public struct SMTPSession: Sendable {
 
     /// One line, without its terminator. `crlf` tells whether it ended in CR LF or a bare LF.
     public mutating func receive(line: ArraySlice<UInt8>, crlf: Bool) -> Output {
+        line.withUnsafeBytes { receive(line: $0, crlf: crlf) }
+    }
+
+    /// The same, straight from the network buffer: no copy per line on the DATA path.
+    public mutating func receive(line: UnsafeRawBufferPointer, crlf: Bool) -> Output {
         switch phase {
         case .data:
             return receiveDataLine(line, crlf: crlf)
@@ -173,9 +178,8 @@ public struct SMTPSession: Sendable {
         return Output(reply: reply)
     }
 
-    private mutating func receiveCommand(_ bytes: ArraySlice<UInt8>) -> Output {
-        var line = bytes
-        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+    private mutating func receiveCommand(_ bytes: UnsafeRawBufferPointer) -> Output {
+        let line = bytes.last == UInt8(ascii: "\r") ? UnsafeRawBufferPointer(rebasing: bytes.dropLast()) : bytes
         // Commands are text; NUL and invalid UTF-8 are rejected rather than guessed at.
         guard !line.contains(0), let text = String(validating: line, as: UTF8.self) else {
             return reject(SMTPReply(500, "5.5.2", "Error: bad characters in command"))
@@ -303,15 +307,15 @@ public struct SMTPSession: Sendable {
     private static let cr = UInt8(ascii: "\r")
     private static let lf = UInt8(ascii: "\n")
 
-    private mutating func receiveDataLine(_ raw: ArraySlice<UInt8>, crlf: Bool) -> Output {
+    private mutating func receiveDataLine(_ raw: UnsafeRawBufferPointer, crlf: Bool) -> Output {
         // `raw` excludes the LF; with CRLF its last byte is the CR.
-        let content = crlf ? raw.dropLast() : raw
+        let content = crlf ? UnsafeRawBufferPointer(rebasing: raw.dropLast()) : raw
         if crlf && data.previousEndedWithCRLF && content.count == 1 && content.first == Self.dot {
             return endData()
         }
         data.previousEndedWithCRLF = crlf
         // RFC 5321 4.5.2: a leading dot was doubled by the client.
-        let line = content.first == Self.dot ? content.dropFirst() : content
+        let line = content.first == Self.dot ? UnsafeRawBufferPointer(rebasing: content.dropFirst()) : content
         let added = line.count + 2
         data.size += added
         if data.size > settings.maxMessageSize {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Logging
 import NIOCore
@@ -105,8 +110,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         let maxLine = environment.maxLineLength
         var wrote = false
         while !awaitingCommit, session.phase != .closed, pending.readableBytes > 0 {
-            let view = pending.readableBytesView
-            guard let lfIndex = view.firstIndex(of: Self.lf) else {
+            let found = pending.withUnsafeReadableBytes { bytes -> (lf: Int, crlf: Bool)? in
+                guard let base = bytes.baseAddress, let hit = memchr(base, Int32(Self.lf), bytes.count) else { return nil }
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                return (offset, offset > 0 && bytes[offset - 1] == Self.cr)
+            }
+            guard let (lineLength, crlf) = found else {
                 // No complete line. A line that cannot fit is discarded now rather than buffered.
                 if pending.readableBytes >= maxLine {
                     if !discardingLongLine {
@@ -114,13 +123,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                         wrote = apply(session.lineTooLong(), context: context) || wrote
                     }
                     // Keep a trailing CR: it may pair with the LF of the next read.
-                    let keep = view.last == Self.cr ? 1 : 0
+                    let keep = pending.readableBytesView.last == Self.cr ? 1 : 0
                     pending.moveReaderIndex(forwardBy: pending.readableBytes - keep)
                 }
                 break
             }
-            let lineLength = lfIndex - view.startIndex  // without the LF
-            let crlf = lineLength > 0 && view[lfIndex - 1] == Self.cr
+            // lineLength excludes the LF.
             if discardingLongLine {
                 discardingLongLine = false
                 pending.moveReaderIndex(forwardBy: lineLength + 1)
@@ -133,9 +141,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 session.tooLongLineEnded(crlf: crlf)
                 continue
             }
-            let line = pending.readBytes(length: lineLength)![...]
-            pending.moveReaderIndex(forwardBy: 1)
-            let output = session.receive(line: line, crlf: crlf)
+            let output = pending.withUnsafeReadableBytes { bytes in
+                session.receive(line: UnsafeRawBufferPointer(rebasing: bytes[0..<lineLength]), crlf: crlf)
+            }
+            pending.moveReaderIndex(forwardBy: lineLength + 1)
             if output.reply == nil && output.effect == nil { continue }
             if case .startTLS = output.effect {
                 // CVE-2011-0411: whatever followed STARTTLS in the same read arrived in clear text.
