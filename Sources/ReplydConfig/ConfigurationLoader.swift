@@ -40,8 +40,14 @@ public enum ConfigurationLoader {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: error.source.begin.line, key: nil,
-                                                             message: "TOML syntax error: \(error.description)")]))
+            let line = error.source.begin.line
+            let source = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lineText = line >= 1 && line <= source.count ? source[line - 1] : ""
+            // toml++ reports an unclosed string as the newline that follows it, which misleads.
+            let unterminated = error.description.contains("control characters") && lineText.filter { $0 == "\"" }.count % 2 == 1
+            let message = unterminated ? "unterminated string" : error.description
+            return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: line, key: TOMLLineIndex(text).key(atLine: line),
+                                                             message: "TOML syntax error: \(message)")]))
         } catch {
             return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: nil, key: nil, message: "cannot parse: \(error)")]))
         }

@@ -4,6 +4,8 @@
 /// keys, comments, and multi-line strings and arrays (whose inner lines are not mistaken for keys).
 struct TOMLLineIndex {
     private var lines: [String: Int] = [:]
+    /// The key, or table, that each line introduces.
+    private var keysByLine: [Int: String] = [:]
 
     init(_ text: String) {
         var table = ""
@@ -41,7 +43,11 @@ struct TOMLLineIndex {
 
     private mutating func record(_ key: String, _ line: Int) {
         if lines[key] == nil { lines[key] = line }
+        keysByLine[line] = key
     }
+
+    /// The key defined on `line`, if the line defines one (used to name the key of a syntax error).
+    func key(atLine line: Int) -> String? { keysByLine[line] }
 
     /// The line of `dotted.key`, else of its table, else nil.
     func line(of key: String) -> Int? {

@@ -39,10 +39,14 @@ public struct SMTPSession: Sendable {
 
     public struct Output: Sendable, Equatable {
         public var reply: SMTPReply?
+        /// A second reply written after `reply`, before the effect (the 421 that ends a session
+        /// after its last rejected command).
+        public var closingReply: SMTPReply?
         public var effect: Effect?
         public static let none = Output(reply: nil, effect: nil)
-        public init(reply: SMTPReply?, effect: Effect? = nil) {
+        public init(reply: SMTPReply?, closingReply: SMTPReply? = nil, effect: Effect? = nil) {
             self.reply = reply
+            self.closingReply = closingReply
             self.effect = effect
         }
     }
@@ -168,11 +172,13 @@ public struct SMTPSession: Sendable {
 
     // MARK: Commands
 
+    /// Answers a bad command; after `maxErrors` of them the session ends (as Postfix's hard error
+    /// limit: the command still gets its own reply, then 421).
     private mutating func reject(_ reply: SMTPReply) -> Output {
         errors += 1
         if errors >= settings.maxErrors {
             phase = .closed
-            return Output(reply: SMTPReply(421, "4.7.0", "\(settings.hostname) Error: too many errors"),
+            return Output(reply: reply, closingReply: SMTPReply(421, "4.7.0", "\(settings.hostname) Error: too many errors"),
                           effect: .close)
         }
         return Output(reply: reply)

@@ -68,8 +68,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         buffer?.writeBuffer(&incoming)
-        armTimeout(context: context)
         process(context: context)
+        // After processing: the phase (command or DATA) decides which time-out applies next.
+        armTimeout(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -145,7 +146,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 session.receive(line: UnsafeRawBufferPointer(rebasing: bytes[0..<lineLength]), crlf: crlf)
             }
             pending.moveReaderIndex(forwardBy: lineLength + 1)
-            if output.reply == nil && output.effect == nil { continue }
+            if output == .none { continue }
             if case .startTLS = output.effect {
                 // CVE-2011-0411: whatever followed STARTTLS in the same read arrived in clear text.
                 if pending.readableBytes > 0 {
@@ -165,6 +166,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     @discardableResult
     private func apply(_ output: SMTPSession.Output, context: ChannelHandlerContext) -> Bool {
         if let reply = output.reply { write(reply, context: context) }
+        if let reply = output.closingReply { write(reply, context: context) }
         switch output.effect {
         case nil:
             break

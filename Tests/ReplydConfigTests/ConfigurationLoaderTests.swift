@@ -97,7 +97,8 @@ import Testing
             max_errors = 
             """)
         #expect(found.count == 1)
-        #expect(found[0].hasPrefix("replyd.toml:2: TOML syntax error"))
+        #expect(found[0].hasPrefix("replyd.toml:2: smtp.max_errors: TOML syntax error"))
+        #expect(problems("[server]\nhostname = \"mx.example.test\n") == ["replyd.toml:2: server.hostname: TOML syntax error: unterminated string"])
     }
 
     @Test func crossChecks() {

@@ -225,9 +225,12 @@ struct Driver {
     @Test func tooManyErrorsCloses() {
         var driver = Driver(maxErrors: 3)
         #expect(driver.send("FOO") == 500)
-        #expect(driver.send("BAR") == 500)
-        #expect(driver.send("BAZ") == 421)
-        #expect(driver.effects.last == .close)
+        #expect(driver.send("RCPT TO:<a@example.test>") == 503)
+        let output = driver.session.receive(line: Array("BAZ\r".utf8)[...], crlf: true)
+        #expect(output.reply?.code == 500)
+        #expect(output.closingReply?.code == 421)
+        #expect(output.closingReply?.enhanced == "4.7.0")
+        #expect(output.effect == .close)
         #expect(driver.session.phase == .closed)
     }
 
