@@ -20,10 +20,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
-        // Pure core: message model, header parsing, the SMTP protocol state machine. No I/O, no clock.
-        .target(name: "ReplydCore", swiftSettings: strict),
+        // Pure core: message model, header parsing, the SMTP protocol state machine, the reply policy
+        // and reply composition. No I/O, no clock.
+        .target(
+            name: "ReplydCore",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict
+        ),
         // Configuration: TOML text -> validated settings or `file:line: key: problem` diagnostics.
         .target(
             name: "ReplydConfig",

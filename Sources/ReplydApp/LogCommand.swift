@@ -22,12 +22,7 @@ struct LogCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.loadConfig().configuration
-        let path = common.databasePath(config)
-        guard FileManager.default.fileExists(atPath: path) else {
-            printError("no database at \(path): nothing has been received yet (start `replyd serve`)")
-            throw ExitCode(1)
-        }
-        let store = try SQLiteStore(readingFrom: path)
+        let store = try common.openExistingStore(config)
         let rows = try await store.recentInbound(limit: limit)
         if json {
             for row in rows { print(LogFormat.json(row)) }
@@ -56,6 +51,7 @@ enum LogFormat {
             "tls": row.tlsVersion != nil,
             "tls_version": row.tlsVersion ?? NSNull(),
             "size": row.size,
+            "decisions": row.decisions,
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
@@ -63,10 +59,11 @@ enum LogFormat {
 
     static func table(_ rows: [InboundSummary]) -> String {
         if rows.isEmpty { return "no messages" }
-        let header = ["ID", "RECEIVED (UTC)", "FROM", "TO", "TLS", "SUBJECT"]
+        let header = ["ID", "RECEIVED (UTC)", "FROM", "TO", "TLS", "DECISION", "SUBJECT"]
         let body = rows.map { row in
             [String(row.id), timestamp(row.receivedAt), row.sender.isEmpty ? "<>" : row.sender,
-             row.recipients.joined(separator: ","), row.tlsVersion ?? "no", sanitize(row.subject ?? "")]
+             row.recipients.joined(separator: ","), row.tlsVersion ?? "no",
+             row.decisions.isEmpty ? "-" : row.decisions.joined(separator: ","), sanitize(row.subject ?? "")]
         }
         let widths = header.indices.map { column in
             min(40, ([header] + body).map { $0[column].count }.max() ?? 0)

@@ -5,7 +5,8 @@ public struct ReplydCommand: AsyncParsableCommand {
         commandName: "replyd",
         abstract: "An autoresponder gateway for e-mail and SMS.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, LogCommand.self])
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, LogCommand.self, VacationCommand.self,
+                      ContactsCommand.self, ExplainCommand.self, SimulateCommand.self])
 
     public init() {}
 }

@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            store = try SQLiteStore(path: databasePath)
+            store = try SQLiteStore(path: databasePath, engine: config.replyEngine)
             tls = try TLSSetup.make(config.tls, hostname: config.server.hostname)
         } catch {
             printError("replyd: cannot start: \(error)")

@@ -38,6 +38,14 @@ enum ConfigSchema {
             "http": [
                 hostPort("listen", \.http.listen),
             ],
+            "replies": [
+                bool("enabled", \.replies.enabled),
+                int("max_days", \.replies.maxDays, range: 1...365),
+                int("max_per_hour", \.replies.maxPerHour, range: 1...1_000_000),
+                string("envelope_sender", \.replies.envelopeSender, validate: {
+                    ["null", "mailbox"].contains($0) ? nil : "must be \"null\" (send replies from <>) or \"mailbox\""
+                }),
+            ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
             ],

@@ -49,7 +49,20 @@ public struct Configuration: Sendable, Equatable {
         public var recipientDelimiter: String? = "+"
     }
 
+    public struct Replies: Sendable, Equatable {
+        /// Off: messages are only logged, never answered.
+        public var enabled = true
+        /// Upper bound on a vacation's `days` (at most one reply per sender per period).
+        public var maxDays = 30
+        /// Replies one mailbox may queue per hour; more are suppressed as `rate-limited`.
+        public var maxPerHour = 100
+        /// Envelope sender of replies: "null" (`<>`, RFC 3834) or "mailbox" where a relay or SPF
+        /// demands a real one.
+        public var envelopeSender = "null"
+    }
+
     public var server = Server()
+    public var replies = Replies()
     public var smtp = SMTP()
     public var tls = TLS()
     public var http = HTTP()

@@ -25,6 +25,8 @@ public struct InboundSummary: Sendable, Equatable, Codable {
     public var remoteAddress: String
     public var tlsVersion: String?
     public var size: Int
+    /// One entry per decided recipient: `replied` or the suppression reason.
+    public var decisions: [String] = []
 
     public init(id: Int64, receivedAt: Date, channel: String, sender: String, recipients: [String],
                 subject: String?, messageID: String?, remoteAddress: String, tlsVersion: String?, size: Int) {

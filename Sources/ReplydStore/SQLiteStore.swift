@@ -12,7 +12,9 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
     let pool: DatabasePool
     private let committer: GroupCommitter<InboundMessage, Int64>
 
-    public init(path: String) throws {
+    /// With `engine`, every recorded message is also decided on and answered in the same
+    /// transaction; without it, messages are only logged.
+    public init(path: String, engine: ReplyEngineSettings? = nil) throws {
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -24,7 +26,11 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         self.pool = pool
         self.committer = GroupCommitter { messages in
             try await pool.write { db in
-                try messages.map { try Self.insert($0, into: db) }
+                try messages.map { message in
+                    let id = try Self.insert(message, into: db)
+                    if let engine { try ReplyEngine.process(message, id: id, engine: engine, db: db) }
+                    return id
+                }
             }
         }
     }
@@ -72,21 +78,30 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
     }
 
     public func recentInbound(limit: Int) async throws -> [InboundSummary] {
+        try await recentInbound(limit: limit, beforeOrAt: Int64.max)
+    }
+
+    func recentInbound(limit: Int, beforeOrAt maxID: Int64) async throws -> [InboundSummary] {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, channel, received_at, envelope_sender, subject, message_id, remote_address,
                        tls_version, size
-                FROM inbound_message ORDER BY id DESC LIMIT ?
-                """, arguments: [limit])
+                FROM inbound_message WHERE id <= ? ORDER BY id DESC LIMIT ?
+                """, arguments: [maxID, limit])
             let recipientStatement = try db.cachedStatement(sql: "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position")
+            let decisionStatement = try db.cachedStatement(sql: "SELECT action, reason FROM decision WHERE message = ? ORDER BY id")
             return try rows.map { row in
                 let id: Int64 = row["id"]
-                return InboundSummary(
+                var summary = InboundSummary(
                     id: id, receivedAt: row["received_at"], channel: row["channel"],
                     sender: row["envelope_sender"],
                     recipients: try String.fetchAll(recipientStatement, arguments: [id]),
                     subject: row["subject"], messageID: row["message_id"],
                     remoteAddress: row["remote_address"], tlsVersion: row["tls_version"], size: row["size"])
+                summary.decisions = try Row.fetchAll(decisionStatement, arguments: [id]).map { decision in
+                    decision["action"] == "reply" ? "replied" : (decision["reason"] as String? ?? "suppressed")
+                }
+                return summary
             }
         }
     }

@@ -48,6 +48,67 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2: vacation replies") { db in
+            try db.execute(sql: """
+                CREATE TABLE vacation (
+                    mailbox TEXT PRIMARY KEY,
+                    settings TEXT NOT NULL,          -- JSON of ReplydCore.Vacation
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE mailbox_alias (
+                    alias TEXT PRIMARY KEY,
+                    mailbox TEXT NOT NULL REFERENCES vacation(mailbox) ON DELETE CASCADE
+                );
+                CREATE INDEX mailbox_alias_mailbox ON mailbox_alias(mailbox);
+                -- owner '*' holds the organisation-wide contacts.
+                CREATE TABLE contact (
+                    owner TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    name TEXT,
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (owner, address)
+                );
+                -- The unique key is what enforces "one reply per sender per period", across processes.
+                CREATE TABLE reply_history (
+                    mailbox TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    response_id TEXT NOT NULL,
+                    last_reply_at DATETIME NOT NULL,
+                    PRIMARY KEY (mailbox, sender, response_id)
+                );
+                CREATE TABLE decision (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message INTEGER NOT NULL REFERENCES inbound_message(id) ON DELETE CASCADE,
+                    recipient TEXT NOT NULL,
+                    mailbox TEXT,
+                    action TEXT NOT NULL,            -- 'reply' or 'suppress'
+                    reason TEXT,                     -- suppression reason code
+                    checks TEXT NOT NULL,            -- JSON: every rule, passed or not, with detail
+                    outbound INTEGER,
+                    decided_at DATETIME NOT NULL
+                );
+                CREATE INDEX decision_message ON decision(message);
+                CREATE TABLE outbound (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    channel TEXT NOT NULL,
+                    inbound_message INTEGER REFERENCES inbound_message(id) ON DELETE SET NULL,
+                    mailbox TEXT,
+                    envelope_sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    subject TEXT,
+                    data BLOB NOT NULL,
+                    status TEXT NOT NULL,            -- 'queued', 'sent', 'failed'
+                    created_at DATETIME NOT NULL,
+                    next_attempt_at DATETIME NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lease_owner TEXT,
+                    lease_until DATETIME,
+                    last_error TEXT
+                );
+                CREATE INDEX outbound_due ON outbound(status, next_attempt_at);
+                CREATE INDEX outbound_mailbox_created ON outbound(mailbox, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ReplydCore
+import ReplydStore
+
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Why a message was or was not answered: every rule, passed or failed.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The message ID (from `replyd log`).") var id: Int64
+
+    func run() async throws {
+        let store = try common.openExistingStore(try common.loadConfig().configuration)
+        guard let message = try await store.inbound(id: id) else {
+            printError("no message with ID \(id)")
+            throw ExitCode(1)
+        }
+        print("message \(message.id) received \(LogFormat.timestamp(message.receivedAt)) from <\(message.sender)>")
+        print("  subject: \(LogFormat.sanitize(message.subject ?? ""))")
+        let decisions = try await store.decisions(message: id)
+        if decisions.isEmpty { print("  no decision recorded (replies were off when it arrived)") }
+        for decision in decisions {
+            let verdict = decision.replied ? "REPLIED (outbound \(decision.outboundID.map(String.init) ?? "?"))"
+                : "NOT ANSWERED: \(decision.reason ?? "?")"
+            print("to \(decision.recipient): \(verdict)")
+            print(Self.render(decision.checks))
+        }
+    }
+
+    static func render(_ checks: [RuleCheck]) -> String {
+        var failedSeen = false
+        return checks.map { check in
+            let mark: String
+            if check.passed {
+                mark = "  ok  "
+            } else {
+                mark = failedSeen ? "  fail" : "  FAIL"
+                failedSeen = true
+            }
+            return "\(mark) \(check.rule.rawValue): \(LogFormat.sanitize(check.detail))"
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import ReplydCore
+import ReplydStore
+
+struct VacationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vacation",
+        abstract: "Switch out-of-office replies on and off.",
+        subcommands: [Set.self, Clear.self, List.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set (or replace) the vacation reply of a mailbox.",
+            discussion: """
+                Templates (mustache): {{sender_name}} {{sender_address}} {{owner_name}} {{mailbox}} {{start}} {{end}} \
+                {{deputy_name}} {{deputy_address}} {{original_subject}}. Dates: 2026-12-20, 2026-12-20T09:00 \
+                (in --timezone), ISO 8601 with an offset, or now.
+                """)
+
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The mailbox address.") var address: String
+        @Option(help: "When replies start.") var start: String = "now"
+        @Option(help: "When replies stop (default: until cleared).") var end: String?
+        @Option(help: "Reply subject template (default: \"Auto: <original subject>\").") var subject: String?
+        @Option(help: "File with the reply text (UTF-8).") var messageFile: String
+        @Option(help: "File with a different text for senders inside the organisation.") var internalMessageFile: String?
+        @Flag(help: "Answer only the mailbox's (and organisation-wide) contacts.") var contactsOnly = false
+        @Flag(help: "Answer only senders of the organisation's domains.") var sameDomain = false
+        @Option(help: "At most one reply per sender per this many days.") var days: Int = 7
+        @Option(help: "Time zone of the dates given and shown (IANA name).") var timezone: String = "Europe/Warsaw"
+        @Option(help: "pl or en: how dates are written in the reply.") var locale: String = "pl"
+        @Option(help: "The mailbox owner's name, for From and {{owner_name}}.") var ownerName: String?
+        @Option(help: "Who to contact instead.") var deputyName: String?
+        @Option(help: "The deputy's address.") var deputyAddress: String?
+        @Option(help: "Another address of the same person (repeatable).") var alias: [String] = []
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            let now = Date()
+            var problems: [String] = []
+            guard case .success(let mailbox) = MailAddress.parse(Substring(address)) else {
+                printError("\(address): not a mail address")
+                throw ExitCode(1)
+            }
+            if !config.mail.localDomains.map({ $0.lowercased() }).contains(mailbox.domain) {
+                problems.append("\(address): \(mailbox.domain) is not a local domain (mail.local_domains)")
+            }
+            guard let zone = TimeZone(identifier: timezone) else {
+                printError("--timezone: unknown time zone \"\(timezone)\" (use an IANA name such as Europe/Warsaw)")
+                throw ExitCode(1)
+            }
+            let startDate = DateArgument.parse(start, timeZone: zone, now: now)
+            if startDate == nil { problems.append("--start: cannot read \"\(start)\" as a date") }
+            var endDate: Date?
+            if let end {
+                endDate = DateArgument.parse(end, timeZone: zone, now: now)
+                if endDate == nil { problems.append("--end: cannot read \"\(end)\" as a date") }
+            }
+            if let startDate, let endDate, endDate <= startDate { problems.append("--end must be after --start") }
+            if days < 1 { problems.append("--days must be at least 1") }
+            if days > config.replies.maxDays { problems.append("--days is over the site maximum of \(config.replies.maxDays) (replies.max_days)") }
+            if !["pl", "en"].contains(locale) { problems.append("--locale must be pl or en") }
+            for extra in alias where (try? MailAddress.parse(Substring(extra)).get()) == nil {
+                problems.append("--alias: \(extra) is not a mail address")
+            }
+            let message = readText(messageFile, option: "--message-file", problems: &problems)
+            let internalMessage = internalMessageFile.map { readText($0, option: "--internal-message-file", problems: &problems) }
+            guard problems.isEmpty, let startDate else {
+                problems.forEach(printError)
+                throw ExitCode(1)
+            }
+            let vacation = Vacation(
+                mailbox: mailbox.description, aliases: alias, ownerName: ownerName, start: startDate, end: endDate,
+                timeZone: timezone, locale: locale, subject: subject, message: message, internalMessage: internalMessage,
+                contactsOnly: contactsOnly, sameDomainOnly: sameDomain, days: days,
+                deputyName: deputyName, deputyAddress: deputyAddress)
+            do {
+                try ReplyComposer.validate(vacation)
+            } catch {
+                printError("not saved: \(error)")
+                throw ExitCode(1)
+            }
+            let store = try common.openStore(config)
+            try await store.setVacation(vacation, at: now)
+            try store.close()
+            print("vacation reply set for \(vacation.mailbox): \(VacationCommand.describe(vacation))")
+        }
+
+        func readText(_ path: String, option: String, problems: inout [String]) -> String {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                problems.append("\(option): cannot read \(path)")
+                return ""
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                problems.append("\(option): \(path) is not UTF-8 text")
+                return ""
+            }
+            return text
+        }
+    }
+
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Switch a mailbox's vacation reply off.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The mailbox address.") var address: String
+
+        func run() async throws {
+            let store = try common.openStore(try common.loadConfig().configuration)
+            let cleared = try await store.clearVacation(mailbox: address)
+            try store.close()
+            guard cleared else {
+                printError("\(address) has no vacation reply")
+                throw ExitCode(1)
+            }
+            print("vacation reply cleared for \(address.lowercased())")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List mailboxes with a vacation reply.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            let path = common.databasePath(config)
+            guard FileManager.default.fileExists(atPath: path) else {
+                print("no vacation replies")
+                return
+            }
+            let vacations = try await SQLiteStore(readingFrom: path).vacations()
+            if vacations.isEmpty { print("no vacation replies") }
+            for vacation in vacations {
+                print("\(vacation.mailbox)  \(VacationCommand.describe(vacation))")
+            }
+        }
+    }
+
+    static func describe(_ vacation: Vacation) -> String {
+        let zone = TimeZone(identifier: vacation.timeZone) ?? .gmt
+        var style = Date.FormatStyle(date: .numeric, time: .shortened)
+        style.timeZone = zone
+        style.locale = Locale(identifier: "en_GB")
+        var parts = ["from \(vacation.start.formatted(style))", vacation.end.map { "until \($0.formatted(style))" } ?? "until cleared",
+                     vacation.timeZone, "every \(vacation.days) days per sender"]
+        if vacation.contactsOnly { parts.append("contacts only") }
+        if vacation.sameDomainOnly { parts.append("same domain only") }
+        if vacation.internalMessage != nil { parts.append("separate internal text") }
+        if !vacation.aliases.isEmpty { parts.append("aliases \(vacation.aliases.joined(separator: ","))") }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The encodings a reply needs: RFC 2047 for header text, quoted-printable (RFC 2045) for the body,
+/// and the scrubbing that keeps text from the inbound message from forming headers of its own.
+public enum MIMEEncoding {
+    /// Removes CR, LF and other control characters: a value copied from an inbound header can then
+    /// never end the header it is put in (header injection).
+    public static func scrubbed(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
+        }))
+    }
+
+    /// A header field, `Name: value`, with the value RFC 2047-encoded when it is not plain ASCII and
+    /// folded so that no line exceeds 78 characters. The result ends without CRLF.
+    public static func header(_ name: String, _ value: String) -> String {
+        let clean = scrubbed(value)
+        let needsEncoding = !clean.unicodeScalars.allSatisfy { $0.isASCII } || clean.contains("=?")
+        guard needsEncoding else { return fold(name + ": " + clean) }
+        // Encoded words of at most 75 characters, split between whole characters (RFC 2047 5, 2).
+        var words: [String] = []
+        var chunk = ""
+        func flush() {
+            guard !chunk.isEmpty else { return }
+            words.append("=?UTF-8?B?" + Data(chunk.utf8).base64EncodedString() + "?=")
+            chunk = ""
+        }
+        for character in clean {
+            // 45 bytes of UTF-8 become 60 of base64, plus 12 for the =?UTF-8?B??= frame: 72.
+            if chunk.utf8.count + character.utf8.count > 45 { flush() }
+            chunk.append(character)
+        }
+        flush()
+        return name + ": " + words.joined(separator: "\r\n ")
+    }
+
+    /// Folds an unstructured ASCII header at spaces to keep lines within 78 characters where possible.
+    static func fold(_ line: String) -> String {
+        guard line.count > 78 else { return line }
+        var out = ""
+        var current = ""
+        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count > 78 {
+                out += current + "\r\n"
+                current = " " + word
+            } else {
+                current += " " + word
+            }
+        }
+        return out + current
+    }
+
+    /// Quoted-printable with CRLF hard line breaks and lines of at most 76 characters.
+    public static func quotedPrintable(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var output: [UInt8] = []
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            var column = 0
+            let bytes = Array(line.utf8)
+            for (position, byte) in bytes.enumerated() {
+                let isLast = position == bytes.count - 1
+                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                    || ((byte == 32 || byte == 9) && !isLast)  // trailing white space must be encoded
+                let width = literal ? 1 : 3
+                // Leave room for a soft break "=" unless this is the line's last character.
+                if column + width > (isLast ? 76 : 75) {
+                    output += Array("=\r\n".utf8)
+                    column = 0
+                }
+                if literal {
+                    output.append(byte)
+                } else {
+                    output += [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                }
+                column += width
+            }
+            if index < lines.count - 1 { output += Array("\r\n".utf8) }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// RFC 5322 date, e.g. `Wed, 25 Nov 2026 14:03:00 +0000`.
+    public static func date(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
+        return "\(days[(c.weekday ?? 1) - 1]), \(c.day ?? 1) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Mustache
+
+/// Renders a vacation's templates and assembles the reply as an RFC 5322 + MIME message.
+public enum ReplyComposer {
+    public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var field: String
+        public var message: String
+        public var description: String { "\(field): \(message)" }
+    }
+
+    /// Parses every template of the vacation, so a broken one is refused when it is saved.
+    public static func validate(_ vacation: Vacation) throws(TemplateError) {
+        for (field, text) in [("subject", vacation.subject), ("message", vacation.message),
+                              ("internal message", vacation.internalMessage)] {
+            guard let text else { continue }
+            do {
+                _ = try MustacheTemplate(string: plainText + text)
+            } catch {
+                throw TemplateError(field: field, message: "template does not parse: \(error)")
+            }
+        }
+        if vacation.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw TemplateError(field: "message", message: "is empty")
+        }
+    }
+
+    /// The rendered reply, ready to queue: envelope and the message bytes.
+    public struct Reply: Sendable, Equatable {
+        /// `<>` by default (loop prevention); the mailbox where a relay demands a real sender.
+        public var envelopeSender: String
+        public var recipient: String
+        public var subject: String
+        public var body: String
+        public var data: [UInt8]
+    }
+
+    /// Template variables, documented in the README.
+    public static func variables(vacation: Vacation, message: InboundMessage) -> [String: String] {
+        let senderName = message.from.flatMap { AddressList.mailboxes(in: $0).first?.name }
+        return [
+            "sender_name": senderName ?? "",
+            "sender_address": message.envelopeSender,
+            "owner_name": vacation.ownerName ?? "",
+            "mailbox": vacation.mailbox,
+            "start": formatted(vacation.start, vacation),
+            "end": vacation.end.map { formatted($0, vacation) } ?? "",
+            "deputy_name": vacation.deputyName ?? "",
+            "deputy_address": vacation.deputyAddress ?? "",
+            "original_subject": message.subject.map(MIMEEncoding.scrubbed) ?? "",
+        ]
+    }
+
+    public static func compose(plan: ReplyPlan, vacation: Vacation, message: InboundMessage,
+                               messageID: String, date: Date, useMailboxAsEnvelopeSender: Bool = false) -> Reply {
+        let values = variables(vacation: vacation, message: message)
+        let bodyTemplate = plan.internalSender ? (vacation.internalMessage ?? vacation.message) : vacation.message
+        var body = render(bodyTemplate, values)
+        if !body.hasSuffix("\n") { body += "\n" }
+        let subject: String
+        if let template = vacation.subject {
+            subject = MIMEEncoding.scrubbed(render(template, values))
+        } else if let original = message.subject.map(MIMEEncoding.scrubbed), !original.isEmpty {
+            subject = "Auto: " + original
+        } else {
+            subject = vacation.locale == "pl" ? "Automatyczna odpowiedź" : "Automated reply"
+        }
+
+        var lines: [String] = []
+        let from = vacation.ownerName.map { display($0) + " <\(vacation.mailbox)>" } ?? "<\(vacation.mailbox)>"
+        lines.append(MIMEEncoding.header("From", from))
+        lines.append("To: <\(MIMEEncoding.scrubbed(plan.recipient))>")
+        lines.append(MIMEEncoding.header("Subject", subject))
+        lines.append("Date: \(MIMEEncoding.date(date))")
+        lines.append("Message-ID: \(messageID)")
+        if let original = message.messageID.flatMap(messageIDToken) {
+            lines.append("In-Reply-To: \(original)")
+            let references = (message.headers.first("References").map(messageIDTokens) ?? []) + [original]
+            lines.append(MIMEEncoding.fold("References: " + references.joined(separator: " ")))
+        }
+        lines.append("Auto-Submitted: auto-replied")
+        // Exchange and Outlook honour this and will not answer our answer.
+        lines.append("X-Auto-Response-Suppress: All")
+        lines.append("MIME-Version: 1.0")
+        lines.append("Content-Type: text/plain; charset=utf-8")
+        lines.append("Content-Transfer-Encoding: quoted-printable")
+        let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + MIMEEncoding.quotedPrintable(body)
+        return Reply(envelopeSender: useMailboxAsEnvelopeSender ? vacation.mailbox : "",
+                     recipient: plan.recipient, subject: subject, body: body, data: Array(text.utf8))
+    }
+
+    /// `{{% CONTENT_TYPE: TEXT}}`: plain text, no HTML escaping of the values.
+    static let plainText = "{{% CONTENT_TYPE: TEXT}}"
+
+    static func render(_ template: String, _ values: [String: String]) -> String {
+        guard let parsed = try? MustacheTemplate(string: plainText + template) else { return template }
+        return parsed.render(values)
+    }
+
+    /// A display name as an RFC 5322 phrase: quoted when it holds specials.
+    static func display(_ name: String) -> String {
+        let clean = MIMEEncoding.scrubbed(name)
+        let specials = CharacterSet(charactersIn: "()<>[]:;@\\,.\"")
+        guard clean.unicodeScalars.contains(where: { specials.contains($0) }) else { return clean }
+        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// The `<id@host>` tokens of a Message-ID or References value; anything else is dropped, so no
+    /// inbound text reaches our headers except well-formed ids.
+    static func messageIDTokens(_ value: String) -> [String] {
+        var tokens: [String] = []
+        var rest = Substring(value)
+        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+            let token = rest[open...close]
+            if token.count > 3, token.contains("@"),
+               token.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }),
+               !token.dropFirst().dropLast().contains("<") {
+                tokens.append(String(token))
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return tokens
+    }
+
+    static func messageIDToken(_ value: String) -> String? { messageIDTokens(value).first }
+
+    static func formatted(_ date: Date, _ vacation: Vacation) -> String {
+        var style = Date.FormatStyle(date: .long, time: .shortened)
+        style.locale = Locale(identifier: vacation.locale == "pl" ? "pl_PL" : "en_GB")
+        style.timeZone = TimeZone(identifier: vacation.timeZone) ?? TimeZone(identifier: "UTC")!
+        return date.formatted(style)
+    }
+}

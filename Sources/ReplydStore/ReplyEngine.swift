@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import ReplydCore
+
+/// How inbound mail is answered: the site's rules and what the edge supplies (fresh Message-IDs).
+public struct ReplyEngineSettings: Sendable {
+    public var site: SiteRules
+    /// Envelope sender of replies: `<>` (default, RFC 3834 loop prevention) or the mailbox.
+    public var useMailboxAsEnvelopeSender: Bool
+    public var recipientDelimiter: Character?
+    public var makeMessageID: @Sendable () -> String
+
+    public init(site: SiteRules, useMailboxAsEnvelopeSender: Bool = false, recipientDelimiter: Character? = "+",
+                makeMessageID: @escaping @Sendable () -> String) {
+        self.site = site
+        self.useMailboxAsEnvelopeSender = useMailboxAsEnvelopeSender
+        self.recipientDelimiter = recipientDelimiter
+        self.makeMessageID = makeMessageID
+    }
+}
+
+/// One stored decision, as `replyd explain` and `replyd log` show it.
+public struct DecisionRecord: Sendable, Equatable {
+    public var recipient: String
+    public var mailbox: String?
+    public var replied: Bool
+    public var reason: String?
+    public var checks: [RuleCheck]
+    public var outboundID: Int64?
+    public var decidedAt: Date
+}
+
+/// Deciding and queueing, inside the transaction that stores the inbound message: the message, its
+/// decision, the queued reply and the history row that blocks the next reply commit together or
+/// not at all. The decision itself is the pure `VacationPolicy`; this is only its data access.
+enum ReplyEngine {
+    static func process(_ message: InboundMessage, id: Int64, engine: ReplyEngineSettings, db: Database) throws {
+        var seen = Set<String>()
+        for recipient in message.recipients {
+            let key = recipient.lowercased()
+            guard seen.insert(key).inserted else { continue }
+            let vacation = try vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
+            let facts = try facts(for: message, vacation: vacation, db: db)
+            var decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation,
+                                                 facts: facts, site: engine.site, now: message.receivedAt)
+            var outboundID: Int64?
+            if case .reply(let plan) = decision.outcome, let vacation {
+                // The unique key decides, not the facts read above: another node may have answered
+                // this sender a moment ago.
+                if try claimHistory(plan, at: message.receivedAt, db: db) {
+                    let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
+                                                      messageID: engine.makeMessageID(), date: message.receivedAt,
+                                                      useMailboxAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
+                    outboundID = try enqueue(reply, mailbox: vacation.mailbox, inbound: id, at: message.receivedAt, db: db)
+                } else {
+                    decision.checks.append(RuleCheck(rule: .alreadyReplied, passed: false,
+                                                     detail: "another reply to this sender was recorded concurrently"))
+                    decision.outcome = .suppress(.alreadyReplied)
+                }
+            }
+            try insertDecision(decision, message: id, recipient: key, mailbox: vacation?.mailbox,
+                               outbound: outboundID, at: message.receivedAt, db: db)
+        }
+    }
+
+    static func vacation(for recipient: String, delimiter: Character?, db: Database) throws -> Vacation? {
+        var candidates = [recipient]
+        if let delimiter, let at = recipient.lastIndex(of: "@"),
+           let cut = recipient[..<at].firstIndex(of: delimiter), cut > recipient.startIndex {
+            candidates.append(String(recipient[..<cut] + recipient[at...]))
+        }
+        for candidate in candidates {
+            let row = try Row.fetchOne(db, sql: """
+                SELECT settings FROM vacation WHERE mailbox = ?
+                UNION ALL
+                SELECT v.settings FROM mailbox_alias a JOIN vacation v ON v.mailbox = a.mailbox WHERE a.alias = ?
+                LIMIT 1
+                """, arguments: [candidate, candidate])
+            if let json: String = row?[0] {
+                return try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
+            }
+        }
+        return nil
+    }
+
+    static func facts(for message: InboundMessage, vacation: Vacation?, db: Database) throws -> PolicyFacts {
+        guard let vacation else { return PolicyFacts() }
+        let sender = message.envelopeSender.lowercased()
+        let isContact = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM contact WHERE owner IN (?, '*') AND address = ?)
+            """, arguments: [vacation.mailbox, sender]) ?? false
+        let lastReply = try Date.fetchOne(db, sql: """
+            SELECT last_reply_at FROM reply_history WHERE mailbox = ? AND sender = ? AND response_id = ?
+            """, arguments: [vacation.mailbox, sender, vacation.responseID])
+        let recent = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM outbound WHERE mailbox = ? AND created_at > ?
+            """, arguments: [vacation.mailbox, message.receivedAt.addingTimeInterval(-3600)]) ?? 0
+        return PolicyFacts(isContact: isContact, lastReplyAt: lastReply, repliesInLastHour: recent)
+    }
+
+    /// Records the reply in the history, unless a reply within the period is already there.
+    /// Returns false when the key was taken (portable: ON CONFLICT ... DO UPDATE ... WHERE).
+    static func claimHistory(_ plan: ReplyPlan, at now: Date, db: Database) throws -> Bool {
+        try db.execute(sql: """
+            INSERT INTO reply_history (mailbox, sender, response_id, last_reply_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (mailbox, sender, response_id) DO UPDATE SET last_reply_at = excluded.last_reply_at
+            WHERE reply_history.last_reply_at <= ?
+            """, arguments: [plan.mailbox, plan.recipient, plan.responseID, now,
+                             now.addingTimeInterval(-TimeInterval(plan.days) * 86_400)])
+        return db.changesCount == 1
+    }
+
+    static func enqueue(_ reply: ReplyComposer.Reply, mailbox: String, inbound: Int64, at now: Date, db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO outbound (channel, inbound_message, mailbox, envelope_sender, recipient, subject, data,
+                                  status, created_at, next_attempt_at)
+            VALUES ('email', ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+            """, arguments: [inbound, mailbox, reply.envelopeSender, reply.recipient, reply.subject,
+                             Data(reply.data), now, now])
+        return db.lastInsertedRowID
+    }
+
+    static func insertDecision(_ decision: Decision, message: Int64, recipient: String, mailbox: String?,
+                               outbound: Int64?, at now: Date, db: Database) throws {
+        let checks = String(decoding: try JSONEncoder().encode(decision.checks), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [message, recipient, mailbox, decision.reason == nil ? "reply" : "suppress",
+                             decision.reason?.rawValue, checks, outbound, now])
+    }
+}

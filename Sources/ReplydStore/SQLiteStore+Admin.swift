@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import ReplydCore
+
+/// What the command line (and later the admin API) changes and reads: vacations, contacts,
+/// decisions, and dry runs of the policy.
+extension SQLiteStore {
+    public func setVacation(_ vacation: Vacation, at now: Date) async throws {
+        let json = String(decoding: try JSONEncoder().encode(vacation), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO vacation (mailbox, settings, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (mailbox) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+                """, arguments: [vacation.mailbox, json, now])
+            try db.execute(sql: "DELETE FROM mailbox_alias WHERE mailbox = ?", arguments: [vacation.mailbox])
+            for alias in Set(vacation.aliases) where alias != vacation.mailbox {
+                try db.execute(sql: "INSERT INTO mailbox_alias (alias, mailbox) VALUES (?, ?) ON CONFLICT (alias) DO UPDATE SET mailbox = excluded.mailbox",
+                               arguments: [alias, vacation.mailbox])
+            }
+        }
+    }
+
+    /// Returns whether there was one to clear.
+    public func clearVacation(mailbox: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM vacation WHERE mailbox = ?", arguments: [mailbox.lowercased()])
+            return db.changesCount > 0
+        }
+    }
+
+    public func vacations() async throws -> [Vacation] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT settings FROM vacation ORDER BY mailbox").map {
+                try JSONDecoder().decode(Vacation.self, from: Data($0.utf8))
+            }
+        }
+    }
+
+    /// Adds or renames contacts; returns how many rows were written.
+    @discardableResult
+    public func addContacts(owner: String, _ contacts: [(address: String, name: String?)], at now: Date) async throws -> Int {
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO contact (owner, address, name, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (owner, address) DO UPDATE SET name = COALESCE(excluded.name, contact.name)
+                """)
+            for contact in contacts {
+                try statement.execute(arguments: [owner.lowercased(), contact.address.lowercased(), contact.name, now])
+            }
+            return contacts.count
+        }
+    }
+
+    public func contactCount(owner: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact WHERE owner = ?", arguments: [owner.lowercased()]) ?? 0
+        }
+    }
+
+    public func inbound(id: Int64) async throws -> InboundSummary? {
+        let rows = try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM inbound_message WHERE id = ?", arguments: [id])
+        }
+        guard rows != nil else { return nil }
+        return try await recentInbound(limit: 1, beforeOrAt: id).first
+    }
+
+    public func decisions(message id: Int64) async throws -> [DecisionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE message = ? ORDER BY id", arguments: [id]).map { row in
+                let checksJSON: String = row["checks"]
+                return DecisionRecord(
+                    recipient: row["recipient"], mailbox: row["mailbox"], replied: row["action"] == "reply",
+                    reason: row["reason"],
+                    checks: (try? JSONDecoder().decode([RuleCheck].self, from: Data(checksJSON.utf8))) ?? [],
+                    outboundID: row["outbound"], decidedAt: row["decided_at"])
+            }
+        }
+    }
+
+    /// A queued reply's raw message.
+    public func outboundData(id: Int64) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM outbound WHERE id = ?", arguments: [id]).map { Array($0) }
+        }
+    }
+
+    /// The decision (and reply) the engine would make for `message` now, without storing anything.
+    public func simulate(_ message: InboundMessage, engine: ReplyEngineSettings) async throws -> [(String, Decision, ReplyComposer.Reply?)] {
+        try await pool.read { db in
+            try message.recipients.map { recipient in
+                let key = recipient.lowercased()
+                let vacation = try ReplyEngine.vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
+                let facts = try ReplyEngine.facts(for: message, vacation: vacation, db: db)
+                let decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation, facts: facts,
+                                                     site: engine.site, now: message.receivedAt)
+                var reply: ReplyComposer.Reply?
+                if case .reply(let plan) = decision.outcome, let vacation {
+                    reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
+                                                  messageID: engine.makeMessageID(), date: message.receivedAt,
+                                                  useMailboxAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
+                }
+                return (key, decision, reply)
+            }
+        }
+    }
+}
