@@ -25,9 +25,11 @@ public enum MIMEEncoding {
             words.append("=?UTF-8?B?" + Data(chunk.utf8).base64EncodedString() + "?=")
             chunk = ""
         }
+        // 45 bytes of UTF-8 become 60 of base64, plus 12 for the =?UTF-8?B??= frame: 72, which fits a
+        // continuation line (" " + word). The first word shares its line with "Name: ".
+        let firstLimit = max(3, (78 - name.count - 2 - 12) / 4 * 3)
         for character in clean {
-            // 45 bytes of UTF-8 become 60 of base64, plus 12 for the =?UTF-8?B??= frame: 72.
-            if chunk.utf8.count + character.utf8.count > 45 { flush() }
+            if chunk.utf8.count + character.utf8.count > (words.isEmpty ? firstLimit : 45) { flush() }
             chunk.append(character)
         }
         flush()
