@@ -73,6 +73,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "replyd", dependencies: ["ReplydApp"], swiftSettings: strict),
+        // scripts/bench/policy: decision throughput against small and large stores.
+        .executableTarget(
+            name: "replyd-bench",
+            dependencies: ["ReplydCore", "ReplydStore"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore"], swiftSettings: strict),
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore"], swiftSettings: strict),

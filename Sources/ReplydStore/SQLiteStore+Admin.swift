@@ -105,3 +105,15 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Fills the reply history with `count` old rows (benchmarks and tests of scale only).
+    public func seedHistory(mailbox: String, count: Int, responseID: String, at date: Date) async throws {
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO reply_history (mailbox, sender, response_id, last_reply_at) VALUES (?, ?, ?, ?)")
+            for index in 0..<count {
+                try statement.execute(arguments: [mailbox, "h\(index)@history.pl", responseID, date])
+            }
+        }
+    }
+}
