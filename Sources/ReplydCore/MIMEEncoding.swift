@@ -12,12 +12,38 @@ public enum MIMEEncoding {
     }
 
     /// A header field, `Name: value`, with the value RFC 2047-encoded when it is not plain ASCII and
-    /// folded so that no line exceeds 78 characters. The result ends without CRLF.
+    /// folded so that no line exceeds 76 characters (RFC 2047 section 2). The result ends without CRLF.
     public static func header(_ name: String, _ value: String) -> String {
         let clean = scrubbed(value)
-        let needsEncoding = !clean.unicodeScalars.allSatisfy { $0.isASCII } || clean.contains("=?")
-        guard needsEncoding else { return fold(name + ": " + clean) }
-        // Encoded words of at most 75 characters, split between whole characters (RFC 2047 5, 2).
+        guard needsEncoding(clean) else { return fold(name + ": " + clean) }
+        return name + ": " + encodedWords(clean, firstLineUsed: name.count + 2).joined(separator: "\r\n ")
+    }
+
+    /// `From`/`To`-style field with a display name: only the name is encoded, the address stays
+    /// readable (`=?UTF-8?B?...?= <jan@firma.pl>`).
+    public static func addressHeader(_ name: String, displayName: String?, address: String) -> String {
+        guard let displayName, !displayName.isEmpty else { return "\(name): <\(address)>" }
+        let clean = scrubbed(displayName)
+        if !needsEncoding(clean) { return fold("\(name): \(phrase(clean)) <\(address)>") }
+        let words = encodedWords(clean, firstLineUsed: name.count + 2)
+        return name + ": " + words.joined(separator: "\r\n ") + "\r\n <\(address)>"
+    }
+
+    static func needsEncoding(_ text: String) -> Bool {
+        !text.unicodeScalars.allSatisfy { $0.isASCII } || text.contains("=?")
+    }
+
+    /// An RFC 5322 phrase: quoted when it holds specials.
+    static func phrase(_ text: String) -> String {
+        let specials = CharacterSet(charactersIn: "()<>[]:;@\\,.\"")
+        guard text.unicodeScalars.contains(where: { specials.contains($0) }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// Base64 encoded words split between whole characters. 45 bytes of UTF-8 make 60 of base64, plus
+    /// 12 for the `=?UTF-8?B??=` frame: 72, which fits a continuation line (" " + word) within 76.
+    /// The first word shares its line with `Name: `.
+    static func encodedWords(_ text: String, firstLineUsed: Int) -> [String] {
         var words: [String] = []
         var chunk = ""
         func flush() {
@@ -25,15 +51,13 @@ public enum MIMEEncoding {
             words.append("=?UTF-8?B?" + Data(chunk.utf8).base64EncodedString() + "?=")
             chunk = ""
         }
-        // 45 bytes of UTF-8 become 60 of base64, plus 12 for the =?UTF-8?B??= frame: 72, which fits a
-        // continuation line (" " + word). The first word shares its line with "Name: ".
-        let firstLimit = max(3, (78 - name.count - 2 - 12) / 4 * 3)
-        for character in clean {
+        let firstLimit = max(3, (76 - firstLineUsed - 12) / 4 * 3)
+        for character in text {
             if chunk.utf8.count + character.utf8.count > (words.isEmpty ? firstLimit : 45) { flush() }
             chunk.append(character)
         }
         flush()
-        return name + ": " + words.joined(separator: "\r\n ")
+        return words
     }
 
     /// Folds an unstructured ASCII header at spaces to keep lines within 78 characters where possible.

@@ -67,8 +67,7 @@ public enum ReplyComposer {
         }
 
         var lines: [String] = []
-        let from = vacation.ownerName.map { display($0) + " <\(vacation.mailbox)>" } ?? "<\(vacation.mailbox)>"
-        lines.append(MIMEEncoding.header("From", from))
+        lines.append(MIMEEncoding.addressHeader("From", displayName: vacation.ownerName, address: vacation.mailbox))
         lines.append("To: <\(MIMEEncoding.scrubbed(plan.recipient))>")
         lines.append(MIMEEncoding.header("Subject", subject))
         lines.append("Date: \(MIMEEncoding.date(date))")
@@ -95,14 +94,6 @@ public enum ReplyComposer {
     static func render(_ template: String, _ values: [String: String]) -> String {
         guard let parsed = try? MustacheTemplate(string: plainText + template) else { return template }
         return parsed.render(values)
-    }
-
-    /// A display name as an RFC 5322 phrase: quoted when it holds specials.
-    static func display(_ name: String) -> String {
-        let clean = MIMEEncoding.scrubbed(name)
-        let specials = CharacterSet(charactersIn: "()<>[]:;@\\,.\"")
-        guard clean.unicodeScalars.contains(where: { specials.contains($0) }) else { return clean }
-        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// The `<id@host>` tokens of a Message-ID or References value; anything else is dropped, so no

@@ -39,6 +39,17 @@ import Testing
         #expect(reply.envelopeSender == "")
     }
 
+    @Test func ownerNameIsEncodedApartFromTheAddress() throws {
+        let polish = Vacation(mailbox: "jan@firma.pl", ownerName: "Łukasz Żółkiewski", start: .now, message: "x")
+        let lines = headerBlock(compose(headers: "Subject: x\r\n", vacation: polish))
+        let start = try #require(lines.firstIndex { $0.hasPrefix("From: ") })
+        let from = lines[start...].prefix { $0 == lines[start] || $0.hasPrefix(" ") }
+        #expect(from.last == " <jan@firma.pl>")
+        #expect(EncodedWords.decode(from.dropLast().joined().replacingOccurrences(of: "From: ", with: "")) == "Łukasz Żółkiewski")
+        let quoted = Vacation(mailbox: "jan@firma.pl", ownerName: "Kowalski, Jan", start: .now, message: "x")
+        #expect(headerBlock(compose(headers: "Subject: x\r\n", vacation: quoted)).contains("From: \"Kowalski, Jan\" <jan@firma.pl>"))
+    }
+
     @Test func noMessageIDMeansNoThreadingHeaders() {
         let lines = headerBlock(compose(headers: "Subject: x\r\n"))
         #expect(!lines.contains { $0.hasPrefix("In-Reply-To") || $0.hasPrefix("References") })
@@ -76,7 +87,7 @@ import Testing
         let reply = compose(headers: "Subject: \(long)\r\n")
         let subjectLines = headerBlock(reply).drop { !$0.hasPrefix("Subject:") }.prefix { $0.hasPrefix("Subject:") || $0.hasPrefix(" ") }
         #expect(subjectLines.count > 1)
-        for line in subjectLines { #expect(line.count <= 78) }
+        for line in subjectLines { #expect(line.count <= 76) }
         let value = subjectLines.joined().dropFirst("Subject: ".count)
         #expect(EncodedWords.decode(String(value)) == "Auto: " + long.trimmingCharacters(in: .whitespaces))
     }

@@ -406,3 +406,77 @@ def make_test_pki(directory: Path, ca_name="replyd e2e test CA", leaf_name="repl
             "-set_serial", str(int(uuid.uuid4().int >> 64)), "-days", "2", "-extfile", str(cnf),
             "-extensions", "v3_leaf", "-out", str(paths["leaf"]))
     return paths
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reply engine helpers: vacation settings through the CLI, decisions and queued replies read back from
+# SQLite, replies parsed with Python's `email` package.
+# ---------------------------------------------------------------------------------------------------
+import email
+import email.policy
+
+# A start date safely in the past, so that tests do not depend on "now" (use start=None for the default).
+PAST = "2020-01-01"
+
+
+def set_vacation(server, address, text="Jestem na urlopie.\n", *options, start=PAST, internal=None, check=True):
+    """`replyd vacation set ADDRESS --message-file F [--internal-message-file G] --start START OPTIONS...`"""
+    files = server.workdir / "vacation-texts"
+    files.mkdir(exist_ok=True)
+    message_file = files / f"{uuid.uuid4().hex}.txt"
+    message_file.write_text(text, encoding="utf-8")
+    args = ["vacation", "set", address, "--message-file", str(message_file)]
+    if internal is not None:
+        internal_file = files / f"{uuid.uuid4().hex}-internal.txt"
+        internal_file.write_text(internal, encoding="utf-8")
+        args += ["--internal-message-file", str(internal_file)]
+    if start is not None:
+        args += ["--start", start]
+    return server.run_cli(*args, *options, check=check)
+
+
+def decisions(server, message_id=None):
+    """Decision rows (of one inbound message, or all), in id order."""
+    if message_id is None:
+        return db_query(server, "SELECT * FROM decision ORDER BY id")
+    return db_query(server, "SELECT * FROM decision WHERE message = ? ORDER BY id", message_id)
+
+
+def only_decision(server, message_id) -> dict:
+    rows = decisions(server, message_id)
+    assert len(rows) == 1, f"expected one decision for message {message_id}, got {rows}"
+    return rows[0]
+
+
+def outbound_rows(server, message_id=None):
+    """Queued replies (of one inbound message, or all), in id order; `data` as bytes."""
+    if message_id is None:
+        rows = db_query(server, "SELECT * FROM outbound ORDER BY id")
+    else:
+        rows = db_query(server, "SELECT * FROM outbound WHERE inbound_message = ? ORDER BY id", message_id)
+    for row in rows:
+        row["data"] = bytes(row["data"])
+    return rows
+
+
+def parse_reply(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def only_reply(server, message_id):
+    """The one queued reply to an inbound message: (outbound row, parsed message)."""
+    rows = outbound_rows(server, message_id)
+    assert len(rows) == 1, f"expected one queued reply to message {message_id}, got {rows}"
+    return rows[0], parse_reply(rows[0]["data"])
+
+
+def reply_body(message) -> str:
+    """The decoded text body with line ends normalised to \\n (text lines are CRLF on the wire)."""
+    return message.get_content().replace("\r\n", "\n")
+
+
+REPLY_TABLES = TABLES + ("decision", "outbound", "reply_history", "vacation", "contact")
+
+
+def reply_table_counts(server) -> dict:
+    return {table: db_query(server, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in REPLY_TABLES}

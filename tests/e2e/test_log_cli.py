@@ -6,7 +6,7 @@ from datetime import datetime
 from conftest import deliver, make_message
 
 LOG_KEYS = {"id", "received_at", "channel", "sender", "recipients", "subject", "message_id",
-            "remote_address", "tls", "tls_version", "size"}
+            "remote_address", "tls", "tls_version", "size", "decisions"}
 
 
 def send_three(server):
@@ -49,6 +49,9 @@ def test_log_json(server):
     assert third["tls"] is True and third["tls_version"] in ("TLSv1.3", "TLSv1.2")
     assert third["message_id"] == "<m3@client.test>"
     assert second["sender"] == ""
+    # No vacation is set: every recipient's decision is recorded as not answered (issue 3).
+    assert third["decisions"] == ["no-vacation"]
+    assert second["decisions"] == ["no-vacation", "no-vacation"]
     assert second["recipients"] == ["bob@example.test", "carol@example.test"]
     assert second["subject"] == "Zażółć second"
     assert first["tls"] is False and first["tls_version"] is None
