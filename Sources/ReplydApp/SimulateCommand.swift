@@ -45,15 +45,25 @@ struct SimulateCommand: AsyncParsableCommand {
             results = to.map { ($0, VacationPolicy.decide(message: message, recipient: $0, vacation: nil, facts: PolicyFacts(),
                                                            site: engine.site, now: message.receivedAt), nil) }
         }
-        for (recipient, decision, reply) in results {
-            print("to \(recipient): " + (decision.reason.map { "NOT ANSWERED: \($0.rawValue)" } ?? "WOULD REPLY"))
-            print(ExplainCommand.render(decision.checks))
-            if let reply {
-                print("--- reply (envelope <\(reply.envelopeSender)> -> <\(reply.recipient)>) ---")
-                print(String(decoding: reply.data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
-                print("--- decoded body ---")
-                print(reply.body)
-            }
+        for result in results {
+            Self.show(recipient: result.0, decision: result.1, reply: result.2)
+        }
+    }
+
+    // Kept out of `run`: Swift 6.3's optimizer crashed (CopyPropagation) on the inlined form.
+    static func show(recipient: String, decision: Decision, reply: ReplyComposer.Reply?) {
+        let verdict: String
+        switch decision.outcome {
+        case .reply: verdict = "WOULD REPLY"
+        case .suppress(let reason): verdict = "NOT ANSWERED: \(reason.rawValue)"
+        }
+        print("to \(recipient): \(verdict)")
+        print(ExplainCommand.render(decision.checks))
+        if let reply {
+            print("--- reply (envelope <\(reply.envelopeSender)> -> <\(reply.recipient)>) ---")
+            print(String(decoding: reply.data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
+            print("--- decoded body ---")
+            print(reply.body)
         }
     }
 }
