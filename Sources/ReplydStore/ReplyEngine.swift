@@ -70,12 +70,12 @@ enum ReplyEngine {
             candidates.append(String(recipient[..<cut] + recipient[at...]))
         }
         for candidate in candidates {
-            let row = try Row.fetchOne(db, sql: """
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT settings FROM vacation WHERE mailbox = ?
                 UNION ALL
                 SELECT v.settings FROM mailbox_alias a JOIN vacation v ON v.mailbox = a.mailbox WHERE a.alias = ?
                 LIMIT 1
-                """, arguments: [candidate, candidate])
+                """), arguments: [candidate, candidate])
             if let json: String = row?[0] {
                 return try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
             }
@@ -86,36 +86,36 @@ enum ReplyEngine {
     static func facts(for message: InboundMessage, vacation: Vacation?, db: Database) throws -> PolicyFacts {
         guard let vacation else { return PolicyFacts() }
         let sender = message.envelopeSender.lowercased()
-        let isContact = try Bool.fetchOne(db, sql: """
+        let isContact = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM contact WHERE owner IN (?, '*') AND address = ?)
-            """, arguments: [vacation.mailbox, sender]) ?? false
-        let lastReply = try Date.fetchOne(db, sql: """
+            """), arguments: [vacation.mailbox, sender]) ?? false
+        let lastReply = try Date.fetchOne(db.cachedStatement(sql: """
             SELECT last_reply_at FROM reply_history WHERE mailbox = ? AND sender = ? AND response_id = ?
-            """, arguments: [vacation.mailbox, sender, vacation.responseID])
-        let recent = try Int.fetchOne(db, sql: """
+            """), arguments: [vacation.mailbox, sender, vacation.responseID])
+        let recent = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM outbound WHERE mailbox = ? AND created_at > ?
-            """, arguments: [vacation.mailbox, message.receivedAt.addingTimeInterval(-3600)]) ?? 0
+            """), arguments: [vacation.mailbox, message.receivedAt.addingTimeInterval(-3600)]) ?? 0
         return PolicyFacts(isContact: isContact, lastReplyAt: lastReply, repliesInLastHour: recent)
     }
 
     /// Records the reply in the history, unless a reply within the period is already there.
     /// Returns false when the key was taken (portable: ON CONFLICT ... DO UPDATE ... WHERE).
     static func claimHistory(_ plan: ReplyPlan, at now: Date, db: Database) throws -> Bool {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO reply_history (mailbox, sender, response_id, last_reply_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (mailbox, sender, response_id) DO UPDATE SET last_reply_at = excluded.last_reply_at
             WHERE reply_history.last_reply_at <= ?
-            """, arguments: [plan.mailbox, plan.recipient, plan.responseID, now,
+            """).execute(arguments: [plan.mailbox, plan.recipient, plan.responseID, now,
                              now.addingTimeInterval(-TimeInterval(plan.days) * 86_400)])
         return db.changesCount == 1
     }
 
     static func enqueue(_ reply: ReplyComposer.Reply, mailbox: String, inbound: Int64, at now: Date, db: Database) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO outbound (channel, inbound_message, mailbox, envelope_sender, recipient, subject, data,
                                   status, created_at, next_attempt_at)
             VALUES ('email', ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
-            """, arguments: [inbound, mailbox, reply.envelopeSender, reply.recipient, reply.subject,
+            """).execute(arguments: [inbound, mailbox, reply.envelopeSender, reply.recipient, reply.subject,
                              Data(reply.data), now, now])
         return db.lastInsertedRowID
     }
@@ -123,10 +123,10 @@ enum ReplyEngine {
     static func insertDecision(_ decision: Decision, message: Int64, recipient: String, mailbox: String?,
                                outbound: Int64?, at now: Date, db: Database) throws {
         let checks = String(decoding: try JSONEncoder().encode(decision.checks), as: UTF8.self)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [message, recipient, mailbox, decision.reason == nil ? "reply" : "suppress",
+            """).execute(arguments: [message, recipient, mailbox, decision.reason == nil ? "reply" : "suppress",
                              decision.reason?.rawValue, checks, outbound, now])
     }
 }

@@ -107,6 +107,11 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
+    /// Moves the WAL into the database file (after a bulk load, so later work does not pay for it).
+    public func checkpoint() async throws {
+        try await pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Fills the reply history with `count` old rows (benchmarks and tests of scale only).
     public func seedHistory(mailbox: String, count: Int, responseID: String, at date: Date) async throws {
         try await pool.write { db in

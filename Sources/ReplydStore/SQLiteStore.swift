@@ -18,6 +18,11 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // 64 MiB of page cache per connection instead of SQLite's 2 MiB: history and contact
+            // indexes of a large organisation stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets NORMAL when it turns WAL on; NORMAL survives a crash of the process but not of the
         // machine. We acknowledge mail on commit, so the commit must be on disk.

@@ -13,13 +13,14 @@ enum PolicyBench {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return fallback }
             return number
         }
-        let contacts = value("--contacts", 100_000)
+        let contacts = max(value("--contacts", 100_000), workloadContacts)
         let history = value("--history", 1_000_000)
         let decisions = value("--decisions", 20_000)
         let json = arguments.contains("--json")
 
         let pure = measurePure(decisions * 5)
-        let empty = try await measureStore(contacts: 0, history: 0, decisions: decisions)
+        // The reference holds just the contacts the workload writes from, so both runs do the same work.
+        let empty = try await measureStore(contacts: workloadContacts, history: 0, decisions: decisions)
         let loaded = try await measureStore(contacts: contacts, history: history, decisions: decisions)
 
         if json {
@@ -32,7 +33,7 @@ enum PolicyBench {
         }
         print("policy benchmark (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print(String(format: "  pure policy (no store)                      %10.0f decisions/s", pure))
-        print(String(format: "  store, empty (reference)         decide    %10.0f decisions/s   record %8.0f msg/s", empty.decide, empty.record))
+        print(String(format: "  store, %6d contacts,       0 history decide %10.0f decisions/s   record %8.0f msg/s  (reference)", workloadContacts, empty.decide, empty.record))
         print(String(format: "  store, %6d contacts, %7d history decide %10.0f decisions/s   record %8.0f msg/s", contacts, history, loaded.decide, loaded.record))
         print(String(format: "  ratio loaded/empty: decide %.2fx, record %.2fx (1.00x = cost does not grow with the data)",
                      loaded.decide / empty.decide, loaded.record / empty.record))
@@ -44,6 +45,7 @@ enum PolicyBench {
         var dictionary: [String: Double] { ["decide_per_s": decide, "record_per_s": record] }
     }
 
+    static let workloadContacts = 1_000
     static let site = SiteRules(organisationDomains: ["firma.pl"], maxDays: 30, maxRepliesPerHour: 1_000_000_000)
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -84,7 +86,7 @@ enum PolicyBench {
 
         // Senders alternate between contacts and strangers; none has been answered yet.
         let senders = (0..<decisions).map { index in
-            index % 2 == 0 && contacts > 0 ? "c\(index % contacts)@klient.pl" : "new\(index)@obcy.pl"
+            index % 2 == 0 ? "c\(index % workloadContacts)@klient.pl" : "new\(index)@obcy.pl"
         }
         let clock = ContinuousClock()
         let now = start.addingTimeInterval(60)
@@ -114,6 +116,8 @@ enum PolicyBench {
     static func seed(_ store: SQLiteStore, contacts: Int, history: Int, responseID: String) async throws {
         try await store.addContacts(owner: "jan@firma.pl", (0..<contacts).map { ("c\($0)@klient.pl", "Contact \($0)") }, at: start)
         try await store.seedHistory(mailbox: "jan@firma.pl", count: history, responseID: responseID, at: start.addingTimeInterval(-100 * 86_400))
+        // A long-running server has checkpointed its bulk history long ago; do not bill it to the run.
+        try await store.checkpoint()
     }
 }
 
