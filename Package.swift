@@ -57,11 +57,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Outbound delivery: SMTP client (STARTTLS, AUTH), MX lookups, the queue worker.
+        .target(
+            name: "ReplydDelivery",
+            dependencies: [
+                "ReplydCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Wiring: commands, start-up, development certificate, HTTP.
         .target(
             name: "ReplydApp",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP",
+                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP", "ReplydDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ReplydConfig
 import ReplydCore
+import ReplydDelivery
 import ReplydSMTP
 import ReplydStore
 import ServiceLifecycle
@@ -74,6 +75,13 @@ struct ServeCommand: AsyncParsableCommand {
                 shutdownGrace: config.server.shutdownGrace,
                 sslContext: tls?.context),
             store: store, logger: logger)
+        let worker: DeliveryWorker?
+        do {
+            worker = try config.deliveryWorker(queue: store, logger: logger)
+        } catch {
+            printError("replyd: cannot set up delivery: \(error)")
+            throw ExitCode(1)
+        }
         let smtpAddress: SocketAddress
         do {
             smtpAddress = try await smtp.bind()
@@ -88,6 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
               database: \(databasePath)
               tls:      \(tls.map { "certificate \($0.certificatePath)" + ($0.developmentCA.map { ", development CA \($0) (trust it in test clients)" } ?? "") } ?? "disabled")
               domains:  \(config.mail.localDomains.joined(separator: ", "))\(config.mail.catchAll ? " (catch-all)" : " (listed mailboxes only)")
+              replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")
+              delivery: \(config.deliveryDescription)
             replyd: smtp listening on \(Self.describe(smtpAddress))
             """)
         let firstDomain = config.mail.localDomains[0]
@@ -96,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
             say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: smtp), .init(service: http)],
+            services: [.init(service: smtp), .init(service: http)] + (worker.map { [.init(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -46,6 +46,31 @@ enum ConfigSchema {
                     ["null", "mailbox"].contains($0) ? nil : "must be \"null\" (send replies from <>) or \"mailbox\""
                 }),
             ],
+            "delivery": [
+                string("mode", \.delivery.mode, validate: { ["hold", "relay", "mx"].contains($0) ? nil : "must be \"hold\", \"relay\" or \"mx\"" }),
+                string("helo_name", \.delivery.heloName),
+                int("concurrency", \.delivery.concurrency, range: 1...10_000),
+                int("per_destination", \.delivery.perDestination, range: 1...10_000),
+                duration("first_retry", \.delivery.firstRetry),
+                duration("max_retry_interval", \.delivery.maxRetryInterval),
+                duration("max_age", \.delivery.maxAge),
+                duration("lease", \.delivery.lease),
+                duration("poll_interval", \.delivery.pollInterval),
+                duration("connect_timeout", \.delivery.connectTimeout),
+                duration("command_timeout", \.delivery.commandTimeout),
+                duration("data_timeout", \.delivery.dataTimeout),
+                optionalString("ca_file", \.delivery.caFile),
+                string("relay_host", \.delivery.relayHost),
+                int("relay_port", \.delivery.relayPort, range: 1...65535),
+                string("relay_tls", \.delivery.relayTLS, validate: {
+                    ["required", "implicit", "opportunistic", "none"].contains($0) ? nil : "must be \"required\", \"implicit\", \"opportunistic\" or \"none\""
+                }),
+                optionalString("username", \.delivery.username),
+                optionalString("password", \.delivery.password),
+                int("mx_port", \.delivery.mxPort, range: 1...65535),
+                string("mx_tls", \.delivery.mxTLS, validate: { ["opportunistic", "required"].contains($0) ? nil : "must be \"opportunistic\" or \"required\"" }),
+                optionalString("resolver", \.delivery.resolver, validate: { HostPort.parse($0) == nil ? "expected \"address:port\" of a name server" : nil }),
+            ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
             ],
@@ -203,6 +228,7 @@ enum ConfigSchema {
         case "", "s": return .seconds(number)
         case "m", "min": return .seconds(number * 60)
         case "h": return .seconds(number * 3600)
+        case "d": return .seconds(number * 86_400)
         default: return nil
         }
     }

@@ -61,7 +61,40 @@ public struct Configuration: Sendable, Equatable {
         public var envelopeSender = "null"
     }
 
+    public struct Delivery: Sendable, Equatable {
+        /// "hold" (queue only, nothing leaves), "relay" (a smarthost) or "mx" (direct to the
+        /// recipient domain's mail servers).
+        public var mode = "hold"
+        /// EHLO name; empty means server.hostname.
+        public var heloName = ""
+        public var concurrency = 20
+        public var perDestination = 5
+        public var firstRetry: Duration = .seconds(60)
+        public var maxRetryInterval: Duration = .seconds(3600)
+        public var maxAge: Duration = .seconds(5 * 86_400)
+        /// How long a claimed item stays reserved for its worker (then another may take it).
+        public var lease: Duration = .seconds(600)
+        public var pollInterval: Duration = .milliseconds(250)
+        public var connectTimeout: Duration = .seconds(30)
+        public var commandTimeout: Duration = .seconds(300)
+        public var dataTimeout: Duration = .seconds(600)
+        /// PEM file of trusted CAs for verified TLS; empty means the system's roots.
+        public var caFile: String?
+        public var relayHost = ""
+        public var relayPort = 587
+        /// "required" (STARTTLS, verified), "implicit" (TLS from the start, 465), "opportunistic", "none".
+        public var relayTLS = "required"
+        public var username: String?
+        public var password: String?
+        public var mxPort = 25
+        /// "opportunistic" (STARTTLS when offered, unverified) or "required" (verified).
+        public var mxTLS = "opportunistic"
+        /// "host:port" of the name server for MX lookups; empty means /etc/resolv.conf.
+        public var resolver: String?
+    }
+
     public var server = Server()
+    public var delivery = Delivery()
     public var replies = Replies()
     public var smtp = SMTP()
     public var tls = TLS()

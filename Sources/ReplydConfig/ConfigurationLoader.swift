@@ -94,6 +94,18 @@ public enum ConfigurationLoader {
             if !fileExists(cert) { problems.append(("tls.certificate", "file not found: \(cert)")) }
             if !fileExists(key) { problems.append(("tls.private_key", "file not found: \(key)")) }
         }
+        if config.delivery.mode == "relay" && config.delivery.relayHost.isEmpty {
+            problems.append(("delivery.relay_host", "is required when delivery.mode is \"relay\""))
+        }
+        if (config.delivery.username == nil) != (config.delivery.password == nil) {
+            problems.append(("delivery.username", "username and password go together"))
+        }
+        if config.delivery.username != nil && ["none", "opportunistic"].contains(config.delivery.relayTLS) {
+            problems.append(("delivery.relay_tls", "must be \"required\" or \"implicit\" when credentials are set: they never travel in clear text"))
+        }
+        if let caFile = config.delivery.caFile, !fileExists(caFile) {
+            problems.append(("delivery.ca_file", "file not found: \(caFile)"))
+        }
         if config.smtp.requireTLS && !config.tls.enabled {
             problems.append(("smtp.require_tls", "cannot be true while tls.enabled is false"))
         }

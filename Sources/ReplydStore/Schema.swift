@@ -109,6 +109,23 @@ enum Schema {
                 CREATE INDEX outbound_mailbox_created ON outbound(mailbox, created_at);
                 """)
         }
+        migrator.registerMigration("v3: delivery") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbound ADD COLUMN sent_at DATETIME;
+                ALTER TABLE outbound ADD COLUMN remote_host TEXT;
+                CREATE TABLE delivery_attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    outbound INTEGER NOT NULL REFERENCES outbound(id) ON DELETE CASCADE,
+                    attempted_at DATETIME NOT NULL,
+                    remote_host TEXT,
+                    outcome TEXT NOT NULL,           -- 'delivered', 'temporary', 'permanent'
+                    reply_code INTEGER,
+                    detail TEXT NOT NULL,
+                    tls_version TEXT
+                );
+                CREATE INDEX delivery_attempt_outbound ON delivery_attempt(outbound);
+                """)
+        }
         return migrator
     }
 }

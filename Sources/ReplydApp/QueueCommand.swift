@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import ReplydStore
+
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "The outbound queue: pending, deferred and failed replies with their last error.",
+        subcommands: [List.self, Retry.self, Drop.self],
+        defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List queued and failed items (newest first).")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "One JSON object per line.") var json = false
+        @Flag(help: "Include sent and dropped items.") var all = false
+        @Option(help: "How many items.") var limit: Int = 50
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            let path = common.databasePath(config)
+            guard FileManager.default.fileExists(atPath: path) else {
+                print(json ? "" : "queue is empty")
+                return
+            }
+            let entries = try await SQLiteStore(readingFrom: path).queueEntries(includeSent: all, limit: limit)
+            if json {
+                for entry in entries {
+                    let object: [String: Any] = [
+                        "id": entry.id, "status": entry.status == "queued" && entry.attempts > 0 ? "deferred" : entry.status,
+                        "recipient": entry.recipient, "envelope_sender": entry.envelopeSender, "subject": entry.subject ?? NSNull(),
+                        "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
+                        "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
+                        "sent_at": entry.sentAt.map(LogFormat.timestamp) ?? NSNull(), "remote_host": entry.remoteHost ?? NSNull(),
+                    ]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                    print(String(decoding: data, as: UTF8.self))
+                }
+                return
+            }
+            if entries.isEmpty {
+                print("queue is empty")
+                return
+            }
+            for entry in entries {
+                let status = entry.status == "queued" ? (entry.attempts > 0 ? "deferred" : "pending") : entry.status
+                var line = "\(entry.id)  \(status)  to <\(entry.recipient)>  attempts \(entry.attempts)"
+                if entry.status == "queued" { line += "  next \(LogFormat.timestamp(entry.nextAttemptAt))" }
+                if let sent = entry.sentAt { line += "  sent \(LogFormat.timestamp(sent)) via \(entry.remoteHost ?? "?")" }
+                if let error = entry.lastError { line += "\n    last error: \(LogFormat.sanitize(error))" }
+                print(line)
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Try an item again now (also a failed one).")
+        @OptionGroup var common: CommonOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let store = try common.openStore(try common.loadConfig().configuration)
+            guard try await store.retryNow(id, at: Date()) else {
+                printError("no queued or failed item \(id)")
+                throw ExitCode(1)
+            }
+            print("item \(id) will be tried again now")
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Never send an item (it stays recorded as dropped).")
+        @OptionGroup var common: CommonOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let store = try common.openStore(try common.loadConfig().configuration)
+            guard try await store.drop(id) else {
+                printError("no queued or failed item \(id)")
+                throw ExitCode(1)
+            }
+            print("item \(id) dropped")
+        }
+    }
+}

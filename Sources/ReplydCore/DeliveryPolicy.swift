@@ -1,0 +1,53 @@
+import Foundation
+
+/// What happened when a reply was handed to a mail server, and what to do next. Pure.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// The far side answered 250 to the end of DATA.
+    case delivered(host: String, reply: SMTPReply, tlsVersion: String?)
+    /// 4xx, connection refused, time-out, TLS failure where TLS was only preferred...: try later.
+    case temporary(host: String?, reason: String)
+    /// 5xx, or a failure that retrying cannot fix.
+    case permanent(host: String?, reason: String)
+}
+
+public struct RetrySchedule: Sendable, Equatable {
+    public var firstRetry: Duration
+    public var maxInterval: Duration
+    /// Give up (permanent failure) once a reply has waited this long.
+    public var maxAge: Duration
+
+    public init(firstRetry: Duration = .seconds(60), maxInterval: Duration = .seconds(3600), maxAge: Duration = .seconds(5 * 86_400)) {
+        self.firstRetry = firstRetry
+        self.maxInterval = maxInterval
+        self.maxAge = maxAge
+    }
+
+    public enum Next: Sendable, Equatable {
+        case done
+        case retry(at: Date)
+        case giveUp(reason: String)
+    }
+
+    /// After attempt number `attempts` (1 = the first) of an item queued at `queuedAt`.
+    public func next(after outcome: DeliveryOutcome, attempts: Int, queuedAt: Date, now: Date) -> Next {
+        switch outcome {
+        case .delivered:
+            return .done
+        case .permanent(_, let reason):
+            return .giveUp(reason: reason)
+        case .temporary(_, let reason):
+            // Exponential back-off: first, 2x, 4x ... capped.
+            let exponent = min(max(attempts - 1, 0), 30)
+            let interval = min(seconds(firstRetry) * pow(2, Double(exponent)), seconds(maxInterval))
+            let at = now.addingTimeInterval(interval)
+            if at.timeIntervalSince(queuedAt) > seconds(maxAge) {
+                return .giveUp(reason: "gave up after \(attempts) attempts over \(Int(now.timeIntervalSince(queuedAt)))s: \(reason)")
+            }
+            return .retry(at: at)
+        }
+    }
+
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

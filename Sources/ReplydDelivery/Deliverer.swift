@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ReplydCore
+
+/// Where replies go and how carefully.
+public struct DeliveryRoute: Sendable {
+    public enum TLSMode: String, Sendable {
+        /// TLS from the first byte (port 465).
+        case implicit
+        /// STARTTLS; without it the message is not sent.
+        case required
+        /// STARTTLS when offered (certificate not verified, as Postfix's "may"); clear text otherwise.
+        case opportunistic
+        case none
+    }
+
+    public enum Mode: Sendable {
+        case relay(host: String, port: Int, tls: TLSMode, username: String?, password: String?)
+        case mx(port: Int, tls: TLSMode, resolver: DNSResolver)
+    }
+
+    public var mode: Mode
+    public var heloName: String
+    /// Trust for verified TLS: a PEM CA file, or nil for the system's roots.
+    public var caFile: String?
+    public var connectTimeout: TimeAmount
+    public var commandTimeout: TimeAmount
+    public var dataTimeout: TimeAmount
+
+    public init(mode: Mode, heloName: String, caFile: String?, connectTimeout: TimeAmount,
+                commandTimeout: TimeAmount, dataTimeout: TimeAmount) {
+        self.mode = mode
+        self.heloName = heloName
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.dataTimeout = dataTimeout
+    }
+}
+
+/// Hands one message to the next mail server: the SMTP client conversation (RFC 5321, STARTTLS
+/// RFC 3207, PIPELINING RFC 2920, SIZE, 8BITMIME, AUTH PLAIN/LOGIN only over TLS).
+public struct Deliverer: Sendable {
+    let route: DeliveryRoute
+    let verifiedTLS: NIOSSLContext
+    let unverifiedTLS: NIOSSLContext
+    let group: any EventLoopGroup
+    let logger: Logger
+
+    public init(route: DeliveryRoute, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws {
+        self.route = route
+        self.group = group
+        self.logger = logger
+        var verified = TLSConfiguration.makeClientConfiguration()
+        verified.minimumTLSVersion = .tlsv12
+        verified.certificateVerification = .fullVerification
+        if let caFile = route.caFile { verified.trustRoots = .file(caFile) }
+        self.verifiedTLS = try NIOSSLContext(configuration: verified)
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        self.unverifiedTLS = try NIOSSLContext(configuration: unverified)
+    }
+
+    public func deliver(_ item: OutboundItem) async -> DeliveryOutcome {
+        switch route.mode {
+        case .relay(let host, let port, let tls, let username, let password):
+            return await attempt(item, host: host, port: port, tls: tls, credentials: username.map { ($0, password ?? "") })
+        case .mx(let port, let tls, let resolver):
+            let domain = item.recipientDomain
+            let hosts: [(String, String)]
+            do {
+                hosts = try await resolver.mailHosts(for: domain)
+            } catch let error as DNSResolver.Failure {
+                if case .noSuchDomain = error { return .permanent(host: nil, reason: "550 5.1.2 no such domain: \(domain)") }
+                return .temporary(host: nil, reason: "DNS: \(error)")
+            } catch {
+                return .temporary(host: nil, reason: "DNS: \(error)")
+            }
+            if hosts.isEmpty { return .permanent(host: nil, reason: "556 5.1.10 \(domain) accepts no mail (null MX)") }
+            var last: DeliveryOutcome = .temporary(host: nil, reason: "no mail host reachable for \(domain)")
+            // RFC 5321 5.1: try the hosts in preference order until one gives a definite answer.
+            for (name, address) in hosts {
+                let outcome = await attempt(item, host: address, port: port, tls: tls, credentials: nil, tlsName: name)
+                switch outcome {
+                case .delivered, .permanent: return outcome
+                case .temporary: last = outcome
+                }
+            }
+            return last
+        }
+    }
+
+    func attempt(_ item: OutboundItem, host: String, port: Int, tls: DeliveryRoute.TLSMode,
+                 credentials: (String, String)?, tlsName: String? = nil) async -> DeliveryOutcome {
+        let label = "\(host):\(port)"
+        let name = tlsName ?? host
+        let connection: SMTPClientConnection
+        do {
+            connection = try await SMTPClientConnection.connect(
+                host: host, port: port, implicitTLS: tls == .implicit ? (verifiedTLS, name) : nil,
+                timeout: route.connectTimeout, group: group)
+        } catch {
+            return .temporary(host: label, reason: "connect: \(error)")
+        }
+        do {
+            let outcome = try await converse(connection, item: item, label: label, tls: tls, credentials: credentials, tlsName: name)
+            await connection.close()
+            return outcome
+        } catch {
+            await connection.close()
+            return .temporary(host: label, reason: "\(error)")
+        }
+    }
+
+    /// A reply that ends the attempt: 5xx is permanent, anything else unexpected is temporary.
+    static func failure(_ reply: SMTPReply, step: String, host: String) -> DeliveryOutcome {
+        let text = "\(reply.code)\(reply.enhanced.map { " \($0)" } ?? "") \(reply.lines.joined(separator: " ")) (after \(step))"
+        return reply.code >= 500 ? .permanent(host: host, reason: text) : .temporary(host: host, reason: text)
+    }
+
+    private func converse(_ connection: SMTPClientConnection, item: OutboundItem, label: String, tls: DeliveryRoute.TLSMode,
+                          credentials: (String, String)?, tlsName: String) async throws -> DeliveryOutcome {
+        let timeout = route.commandTimeout
+        let greeting = try await connection.reply(step: "greeting", timeout: timeout)
+        guard greeting.code == 220 else { return Self.failure(greeting, step: "greeting", host: label) }
+
+        var ehlo = try await connection.command("EHLO \(route.heloName)", timeout: timeout)
+        var extensions: [String: String] = [:]
+        if ehlo.code == 250 {
+            extensions = SMTPClientCodec.extensions(of: ehlo)
+        } else {
+            let helo = try await connection.command("HELO \(route.heloName)", timeout: timeout)
+            guard helo.code == 250 else { return Self.failure(helo, step: "HELO", host: label) }
+        }
+
+        var tlsVersion: String? = tls == .implicit ? await connection.tlsVersion : nil
+        if tls == .required || tls == .opportunistic {
+            if extensions["STARTTLS"] != nil {
+                let reply = try await connection.command("STARTTLS", timeout: timeout)
+                if reply.code == 220 {
+                    let context = tls == .required ? verifiedTLS : unverifiedTLS
+                    tlsVersion = try await connection.startTLS(context: context, serverName: tlsName, timeout: timeout)
+                    ehlo = try await connection.command("EHLO \(route.heloName)", timeout: timeout)
+                    guard ehlo.code == 250 else { return Self.failure(ehlo, step: "EHLO after STARTTLS", host: label) }
+                    extensions = SMTPClientCodec.extensions(of: ehlo)
+                } else if tls == .required {
+                    return .temporary(host: label, reason: "STARTTLS refused (\(reply.code)) and TLS is required")
+                }
+            } else if tls == .required {
+                return .temporary(host: label, reason: "server does not offer STARTTLS and TLS is required; not sent in clear text")
+            }
+        }
+
+        if let (username, password) = credentials {
+            guard tlsVersion != nil else {
+                return .temporary(host: label, reason: "refusing to send credentials without TLS")
+            }
+            let mechanisms = Set((extensions["AUTH"] ?? "").uppercased().split(separator: " ").map(String.init))
+            let reply: SMTPReply
+            if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
+                let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
+                reply = try await connection.command("AUTH PLAIN \(token)", step: "AUTH", timeout: timeout)
+            } else {
+                var step = try await connection.command("AUTH LOGIN", step: "AUTH", timeout: timeout)
+                if step.code == 334 { step = try await connection.command(Data(username.utf8).base64EncodedString(), step: "AUTH user", timeout: timeout) }
+                if step.code == 334 { step = try await connection.command(Data(password.utf8).base64EncodedString(), step: "AUTH password", timeout: timeout) }
+                reply = step
+            }
+            guard reply.code == 235 else { return Self.failure(reply, step: "AUTH", host: label) }
+        }
+
+        let payload = SMTPClientCodec.dataPayload(item.data)
+        if let limit = extensions["SIZE"].flatMap({ Int($0) }), limit > 0, item.data.count > limit {
+            return .permanent(host: label, reason: "552 5.3.4 message of \(item.data.count) octets is over the server's SIZE \(limit)")
+        }
+        var mail = "MAIL FROM:<\(item.envelopeSender)>"
+        if extensions["SIZE"] != nil { mail += " SIZE=\(item.data.count)" }
+        if extensions["8BITMIME"] != nil && item.data.contains(where: { $0 >= 0x80 }) { mail += " BODY=8BITMIME" }
+        let rcpt = "RCPT TO:<\(item.recipient)>"
+
+        let mailReply: SMTPReply
+        let rcptReply: SMTPReply
+        let dataReply: SMTPReply
+        if extensions["PIPELINING"] != nil {
+            // RFC 2920: MAIL, RCPT and DATA in one write, replies read in order.
+            try await connection.send(Array("\(mail)\r\n\(rcpt)\r\nDATA\r\n".utf8))
+            mailReply = try await connection.reply(step: "MAIL", timeout: timeout)
+            rcptReply = try await connection.reply(step: "RCPT", timeout: timeout)
+            dataReply = try await connection.reply(step: "DATA", timeout: timeout)
+        } else {
+            mailReply = try await connection.command(mail, timeout: timeout)
+            guard mailReply.code == 250 else { return Self.failure(mailReply, step: "MAIL", host: label) }
+            rcptReply = try await connection.command(rcpt, timeout: timeout)
+            guard rcptReply.code == 250 || rcptReply.code == 251 else { return Self.failure(rcptReply, step: "RCPT", host: label) }
+            dataReply = try await connection.command("DATA", timeout: timeout)
+        }
+        guard mailReply.code == 250 else { return Self.failure(mailReply, step: "MAIL", host: label) }
+        guard rcptReply.code == 250 || rcptReply.code == 251 else { return Self.failure(rcptReply, step: "RCPT", host: label) }
+        guard dataReply.code == 354 else { return Self.failure(dataReply, step: "DATA", host: label) }
+
+        try await connection.send(payload)
+        let final = try await connection.reply(step: "end of data", timeout: route.dataTimeout)
+        guard final.code == 250 else { return Self.failure(final, step: "end of data", host: label) }
+        // Delivered: QUIT is a courtesy; its failure changes nothing.
+        _ = try? await connection.command("QUIT", timeout: .seconds(5))
+        return .delivered(host: label, reply: final, tlsVersion: tlsVersion)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import ReplydCore
+
+extension SQLiteStore: OutboundQueue {
+    public func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
+        let until = now.addingTimeInterval(Double(lease.components.seconds))
+        return try await pool.write { db in
+            // One statement: pick and lease. On PostgreSQL the inner SELECT becomes
+            // FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                UPDATE outbound SET lease_owner = ?, lease_until = ?
+                WHERE id IN (
+                    SELECT id FROM outbound
+                    WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                    ORDER BY next_attempt_at, id LIMIT ?)
+                RETURNING id, envelope_sender, recipient, data, attempts, created_at
+                """), arguments: [owner, until, now, now, limit])
+            return rows.map { row in
+                OutboundItem(id: row["id"], envelopeSender: row["envelope_sender"], recipient: row["recipient"],
+                             data: Array(row["data"] as Data), attempts: row["attempts"], createdAt: row["created_at"])
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func complete(_ item: OutboundItem, outcome: DeliveryOutcome, next: RetrySchedule.Next, at now: Date) async throws {
+        try await pool.write { db in
+            let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
+            switch outcome {
+            case .delivered(let remote, let reply, let version):
+                (kind, host, code, detail, tls) = ("delivered", remote, reply.code, reply.lines.joined(separator: " "), version)
+            case .temporary(let remote, let reason):
+                (kind, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
+            case .permanent(let remote, let reason):
+                (kind, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
+            }
+            try db.execute(sql: """
+                INSERT INTO delivery_attempt (outbound, attempted_at, remote_host, outcome, reply_code, detail, tls_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [item.id, now, host, kind, code, detail, tls])
+            switch next {
+            case .done:
+                try db.execute(sql: """
+                    UPDATE outbound SET status = 'sent', sent_at = ?, remote_host = ?, attempts = attempts + 1,
+                        lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?
+                    """, arguments: [now, host, item.id])
+            case .retry(let at):
+                try db.execute(sql: """
+                    UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
+                        lease_until = NULL, last_error = ? WHERE id = ?
+                    """, arguments: [at, detail, item.id])
+            case .giveUp(let reason):
+                try db.execute(sql: """
+                    UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
+                        lease_until = NULL, last_error = ? WHERE id = ?
+                    """, arguments: [reason, item.id])
+            }
+        }
+    }
+
+    static func code(in text: String) -> Int? {
+        let digits = text.prefix(3)
+        return digits.count == 3 && digits.allSatisfy(\.isNumber) ? Int(digits) : nil
+    }
+
+    public func release(_ id: Int64, owner: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbound SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                           arguments: [id, owner])
+        }
+    }
+
+    public func nextDue() async throws -> Date? {
+        try await pool.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbound WHERE status = 'queued'")
+        }
+    }
+
+    // MARK: For `replyd queue`
+
+    public struct QueueEntry: Sendable, Equatable {
+        public var id: Int64
+        public var status: String
+        public var recipient: String
+        public var envelopeSender: String
+        public var subject: String?
+        public var createdAt: Date
+        public var nextAttemptAt: Date
+        public var attempts: Int
+        public var lastError: String?
+        public var sentAt: Date?
+        public var remoteHost: String?
+    }
+
+    public func queueEntries(includeSent: Bool, limit: Int) async throws -> [QueueEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM outbound WHERE status IN ('queued', 'failed') OR ? ORDER BY id DESC LIMIT ?
+                """, arguments: [includeSent, limit]).map { row in
+                QueueEntry(id: row["id"], status: row["status"], recipient: row["recipient"],
+                           envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
+                           nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
+                           sentAt: row["sent_at"], remoteHost: row["remote_host"])
+            }
+        }
+    }
+
+    /// `queue retry`: due now, failed items back in the queue. Returns false when there is no such item.
+    public func retryNow(_ id: Int64, at now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE outbound SET status = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND status IN ('queued', 'failed')
+                """, arguments: [now, id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// `queue drop`: never sent; kept with status 'dropped' for the record.
+    public func drop(_ id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbound SET status = 'dropped', lease_owner = NULL, lease_until = NULL WHERE id = ? AND status IN ('queued', 'failed')",
+                           arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func attempts(outbound id: Int64) async throws -> [(Date, String?, String, String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT attempted_at, remote_host, outcome, detail FROM delivery_attempt WHERE outbound = ? ORDER BY id",
+                             arguments: [id]).map { ($0["attempted_at"], $0["remote_host"], $0["outcome"], $0["detail"]) }
+        }
+    }
+}
