@@ -52,6 +52,7 @@ enum LogFormat {
             "tls_version": row.tlsVersion ?? NSNull(),
             "size": row.size,
             "decisions": row.decisions,
+            "deliveries": row.deliveries,
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
@@ -63,7 +64,7 @@ enum LogFormat {
         let body = rows.map { row in
             [String(row.id), timestamp(row.receivedAt), row.sender.isEmpty ? "<>" : row.sender,
              row.recipients.joined(separator: ","), row.tlsVersion ?? "no",
-             row.decisions.isEmpty ? "-" : row.decisions.joined(separator: ","), sanitize(row.subject ?? "")]
+             decisionText(row), sanitize(row.subject ?? "")]
         }
         let widths = header.indices.map { column in
             min(40, ([header] + body).map { $0[column].count }.max() ?? 0)
@@ -74,6 +75,15 @@ enum LogFormat {
                 return column == cells.count - 1 ? clipped : clipped.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// `replied (sent)`, `list-mail`, `replied (deferred),no-vacation`...
+    static func decisionText(_ row: InboundSummary) -> String {
+        if row.decisions.isEmpty { return "-" }
+        var deliveries = row.deliveries.makeIterator()
+        return row.decisions.map { decision in
+            decision == "replied" ? "replied (\(deliveries.next() ?? "?"))" : decision
+        }.joined(separator: ",")
     }
 
     /// A subject is sender-controlled: never let it move the terminal's cursor or colours.

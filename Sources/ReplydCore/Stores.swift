@@ -27,6 +27,8 @@ public struct InboundSummary: Sendable, Equatable, Codable {
     public var size: Int
     /// One entry per decided recipient: `replied` or the suppression reason.
     public var decisions: [String] = []
+    /// One entry per queued reply: `queued`, `deferred`, `sent`, `failed` or `dropped`.
+    public var deliveries: [String] = []
 
     public init(id: Int64, receivedAt: Date, channel: String, sender: String, recipients: [String],
                 subject: String?, messageID: String?, remoteAddress: String, tlsVersion: String?, size: Int) {

@@ -94,7 +94,10 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
                 FROM inbound_message WHERE id <= ? ORDER BY id DESC LIMIT ?
                 """, arguments: [maxID, limit])
             let recipientStatement = try db.cachedStatement(sql: "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position")
-            let decisionStatement = try db.cachedStatement(sql: "SELECT action, reason FROM decision WHERE message = ? ORDER BY id")
+            let decisionStatement = try db.cachedStatement(sql: """
+                SELECT d.action, d.reason, o.status, o.attempts FROM decision d LEFT JOIN outbound o ON o.id = d.outbound
+                WHERE d.message = ? ORDER BY d.id
+                """)
             return try rows.map { row in
                 let id: Int64 = row["id"]
                 var summary = InboundSummary(
@@ -103,8 +106,13 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
                     recipients: try String.fetchAll(recipientStatement, arguments: [id]),
                     subject: row["subject"], messageID: row["message_id"],
                     remoteAddress: row["remote_address"], tlsVersion: row["tls_version"], size: row["size"])
-                summary.decisions = try Row.fetchAll(decisionStatement, arguments: [id]).map { decision in
+                let decisions = try Row.fetchAll(decisionStatement, arguments: [id])
+                summary.decisions = decisions.map { decision in
                     decision["action"] == "reply" ? "replied" : (decision["reason"] as String? ?? "suppressed")
+                }
+                summary.deliveries = decisions.compactMap { decision in
+                    guard let status: String = decision["status"] else { return nil }
+                    return status == "queued" && (decision["attempts"] as Int? ?? 0) > 0 ? "deferred" : status
                 }
                 return summary
             }

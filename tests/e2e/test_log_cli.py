@@ -6,7 +6,7 @@ from datetime import datetime
 from conftest import deliver, make_message
 
 LOG_KEYS = {"id", "received_at", "channel", "sender", "recipients", "subject", "message_id",
-            "remote_address", "tls", "tls_version", "size", "decisions"}
+            "remote_address", "tls", "tls_version", "size", "decisions", "deliveries"}
 
 
 def send_three(server):
