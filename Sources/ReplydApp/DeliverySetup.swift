@@ -30,9 +30,11 @@ extension Configuration {
             options: .init(concurrency: settings.concurrency, perDestination: settings.perDestination, lease: settings.lease,
                            pollInterval: settings.pollInterval,
                            schedule: RetrySchedule(firstRetry: settings.firstRetry, maxInterval: settings.maxRetryInterval,
-                                                   maxAge: settings.maxAge)),
+                                                   maxAge: settings.maxAge),
+                           shutdownGrace: server.shutdownGrace),
             logger: logger,
-            deliver: { await deliverer.deliver($0) })
+            deliver: { await deliverer.deliver($0) },
+            abort: { deliverer.abortAll() })
     }
 
     var deliveryDescription: String {

@@ -27,7 +27,7 @@ struct QueueCommand: AsyncParsableCommand {
             if json {
                 for entry in entries {
                     let object: [String: Any] = [
-                        "id": entry.id, "status": entry.status == "queued" && entry.attempts > 0 ? "deferred" : entry.status,
+                        "id": entry.id, "status": Self.status(entry),
                         "recipient": entry.recipient, "envelope_sender": entry.envelopeSender, "subject": entry.subject ?? NSNull(),
                         "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
                         "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
@@ -43,13 +43,18 @@ struct QueueCommand: AsyncParsableCommand {
                 return
             }
             for entry in entries {
-                let status = entry.status == "queued" ? (entry.attempts > 0 ? "deferred" : "pending") : entry.status
+                let status = Self.status(entry)
                 var line = "\(entry.id)  \(status)  to <\(entry.recipient)>  attempts \(entry.attempts)"
                 if entry.status == "queued" { line += "  next \(LogFormat.timestamp(entry.nextAttemptAt))" }
                 if let sent = entry.sentAt { line += "  sent \(LogFormat.timestamp(sent)) via \(entry.remoteHost ?? "?")" }
                 if let error = entry.lastError { line += "\n    last error: \(LogFormat.sanitize(error))" }
                 print(line)
             }
+        }
+
+        /// `pending` (never tried), `deferred` (tried, will retry), or the stored status.
+        static func status(_ entry: SQLiteStore.QueueEntry) -> String {
+            entry.status == "queued" ? (entry.attempts > 0 ? "deferred" : "pending") : entry.status
         }
     }
 

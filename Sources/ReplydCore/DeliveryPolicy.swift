@@ -47,7 +47,12 @@ public struct RetrySchedule: Sendable, Equatable {
         }
     }
 
-    func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    func seconds(_ duration: Duration) -> Double { duration.timeInterval }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, fractions included (`.milliseconds(500)` is 0.5).
+    public var timeInterval: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

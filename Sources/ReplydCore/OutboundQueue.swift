@@ -9,8 +9,13 @@ public struct OutboundItem: Sendable, Equatable {
     /// Attempts made before this one.
     public var attempts: Int
     public var createdAt: Date
+    /// Another worker held this item and its lease ran out: that worker may have died after the far
+    /// side's 250 and before recording it, so this delivery may be a duplicate.
+    public var resumed: Bool
 
-    public init(id: Int64, envelopeSender: String, recipient: String, data: [UInt8], attempts: Int, createdAt: Date) {
+    public init(id: Int64, envelopeSender: String, recipient: String, data: [UInt8], attempts: Int, createdAt: Date,
+                resumed: Bool = false) {
+        self.resumed = resumed
         self.id = id
         self.envelopeSender = envelopeSender
         self.recipient = recipient
@@ -31,6 +36,8 @@ public protocol OutboundQueue: Sendable {
     func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem]
     /// Records the attempt and what follows (sent, retry at, failed) in one transaction.
     func complete(_ item: OutboundItem, outcome: DeliveryOutcome, next: RetrySchedule.Next, at now: Date) async throws
+    /// Extends the leases of items still being delivered, so a slow delivery is never taken over.
+    func renew(_ ids: [Int64], owner: String, until: Date) async throws
     /// Gives a claimed item back untouched (e.g. its destination is busy).
     func release(_ id: Int64, owner: String) async throws
     /// When the next queued item falls due, if any.

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ReplydCore
+import Synchronization
 
 /// Where replies go and how carefully.
 public struct DeliveryRoute: Sendable {
@@ -49,6 +50,7 @@ public struct Deliverer: Sendable {
     let unverifiedTLS: NIOSSLContext
     let group: any EventLoopGroup
     let logger: Logger
+    private let open = OpenConnections()
 
     public init(route: DeliveryRoute, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws {
         self.route = route
@@ -105,6 +107,8 @@ public struct Deliverer: Sendable {
         } catch {
             return .temporary(host: label, reason: "connect: \(error)")
         }
+        open.add(connection.channel)
+        defer { open.remove(connection.channel) }
         do {
             let outcome = try await converse(connection, item: item, label: label, tls: tls, credentials: credentials, tlsName: name)
             await connection.close()
@@ -113,6 +117,12 @@ public struct Deliverer: Sendable {
             await connection.close()
             return .temporary(host: label, reason: "\(error)")
         }
+    }
+
+    /// Closes every connection in progress (shutdown after the grace period): the attempts end as
+    /// temporary failures and their items stay queued.
+    public func abortAll() {
+        open.closeAll()
     }
 
     /// A reply that ends the attempt: 5xx is permanent, anything else unexpected is temporary.
@@ -207,5 +217,16 @@ public struct Deliverer: Sendable {
         // Delivered: QUIT is a courtesy; its failure changes nothing.
         _ = try? await connection.command("QUIT", timeout: .seconds(5))
         return .delivered(host: label, reply: final, tlsVersion: tlsVersion)
+    }
+}
+
+/// The connections of attempts in progress, so shutdown can cut them short.
+final class OpenConnections: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = channel } }
+    func remove(_ channel: any Channel) { _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }

@@ -15,32 +15,40 @@ public final class DeliveryWorker: Service, Sendable {
         public var lease: Duration
         public var pollInterval: Duration
         public var schedule: RetrySchedule
+        /// At shutdown, deliveries in flight get this long before `abort` cuts them short.
+        public var shutdownGrace: Duration
 
-        public init(concurrency: Int, perDestination: Int, lease: Duration, pollInterval: Duration, schedule: RetrySchedule) {
+        public init(concurrency: Int, perDestination: Int, lease: Duration, pollInterval: Duration, schedule: RetrySchedule,
+                    shutdownGrace: Duration) {
             self.concurrency = concurrency
             self.perDestination = perDestination
             self.lease = lease
             self.pollInterval = pollInterval
             self.schedule = schedule
+            self.shutdownGrace = shutdownGrace
         }
     }
 
     private struct State {
         var inFlight = 0
+        var deliveringIDs: Set<Int64> = []
         var perDomain: [String: Int] = [:]
         var stopping = false
     }
 
     private let queue: any OutboundQueue
     private let deliver: @Sendable (OutboundItem) async -> DeliveryOutcome
+    private let abort: @Sendable () -> Void
     private let options: Options
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let owner: String
     private let state = Mutex(State())
+    private let wake = WakeSignal()
 
     public init(queue: any OutboundQueue, options: Options, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
-                deliver: @escaping @Sendable (OutboundItem) async -> DeliveryOutcome) {
+                deliver: @escaping @Sendable (OutboundItem) async -> DeliveryOutcome, abort: @escaping @Sendable () -> Void = {}) {
+        self.abort = abort
         self.queue = queue
         self.options = options
         self.logger = logger
@@ -52,21 +60,32 @@ public final class DeliveryWorker: Service, Sendable {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.renewLeases() }
                 while !state.withLock({ $0.stopping }) {
                     let claimed = await claimBatch()
                     for item in claimed {
                         group.addTask { await self.handle(item) }
                     }
                     if claimed.isEmpty {
-                        try? await Task.sleep(for: options.pollInterval)
+                        // Until the next poll, or sooner when a delivery finishes and frees a slot.
+                        await wake.wait(upTo: options.pollInterval)
                     } else {
                         await Task.yield()
                     }
                 }
-                // Leaving the group waits for deliveries in flight: each is bounded by its time-outs.
+                wake.signal()
+                // Leaving the group waits for deliveries in flight (cut short after the grace period).
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.stopping = true }
+            // Bounded: whatever is still talking to a server after the grace period is cut off;
+            // those items stay queued and go out after the restart.
+            let grace = self.options.shutdownGrace
+            let abort = self.abort
+            Task {
+                try? await Task.sleep(for: grace)
+                abort()
+            }
         }
     }
 
@@ -87,6 +106,11 @@ public final class DeliveryWorker: Service, Sendable {
                     return true
                 }
                 if admitted {
+                    if item.resumed {
+                        logger.warning("resuming an interrupted delivery: the recipient may get it twice",
+                                       metadata: ["id": "\(item.id)", "to": "\(item.recipient)"])
+                    }
+                    state.withLock { _ = $0.deliveringIDs.insert(item.id) }
                     accepted.append(item)
                 } else {
                     try await queue.release(item.id, owner: owner)
@@ -119,8 +143,81 @@ public final class DeliveryWorker: Service, Sendable {
         }
         state.withLock { state in
             state.inFlight -= 1
+            state.deliveringIDs.remove(item.id)
             state.perDomain[item.recipientDomain, default: 1] -= 1
             if state.perDomain[item.recipientDomain] == 0 { state.perDomain[item.recipientDomain] = nil }
+        }
+        wake.signal()
+    }
+
+    /// Keeps the leases of deliveries in progress alive: renewed at a third of their length, so a
+    /// slow server never makes an item look abandoned while this process is still sending it.
+    private func renewLeases() async {
+        let interval = options.lease / 3
+        var lastRenewal = ContinuousClock.now
+        while true {
+            // Short naps, so shutdown is never held up by a long lease.
+            try? await Task.sleep(for: min(interval, .milliseconds(500)))
+            let (ids, stopping) = state.withLock { (Array($0.deliveringIDs), $0.stopping) }
+            if stopping && ids.isEmpty { return }
+            guard ContinuousClock.now - lastRenewal >= interval else { continue }
+            lastRenewal = ContinuousClock.now
+            do {
+                try await queue.renew(ids, owner: owner, until: clock().addingTimeInterval(options.lease.timeInterval))
+            } catch {
+                logger.error("cannot renew delivery leases: \(error)")
+            }
+        }
+    }
+}
+
+/// Wakes the worker loop early (a delivery finished, shutdown began) instead of waiting out its poll.
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns on `signal()` (also one that came before) or after `duration`.
+    func wait(upTo duration: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let generation = state.withLock { state -> Int? in
+                if state.pending {
+                    state.pending = false
+                    return nil
+                }
+                state.generation += 1
+                state.waiter = continuation
+                return state.generation
+            }
+            guard let generation else {
+                continuation.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: duration)
+                let expired = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    guard state.generation == generation, let waiter = state.waiter else { return nil }
+                    state.waiter = nil
+                    return waiter
+                }
+                expired?.resume()
+            }
         }
     }
 }

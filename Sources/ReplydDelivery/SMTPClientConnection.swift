@@ -153,7 +153,8 @@ final class ReplyHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure: any Error = error is NIOSSLError || error is BoringSSLError ? SMTPClientConnection.Failure.tls("\(error)") : error
+        let isTLS = error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+        let failure: any Error = isTLS ? SMTPClientConnection.Failure.tls("\(error)") : error
         fail(failure, context: context)
     }
 

@@ -4,22 +4,37 @@ import ReplydCore
 
 extension SQLiteStore: OutboundQueue {
     public func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
-        let until = now.addingTimeInterval(Double(lease.components.seconds))
+        let until = now.addingTimeInterval(lease.timeInterval)
         return try await pool.write { db in
-            // One statement: pick and lease. On PostgreSQL the inner SELECT becomes
-            // FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                UPDATE outbound SET lease_owner = ?, lease_until = ?
-                WHERE id IN (
-                    SELECT id FROM outbound
-                    WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-                    ORDER BY next_attempt_at, id LIMIT ?)
+            // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
+            // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
+            let due = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, lease_owner FROM outbound
+                WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                ORDER BY next_attempt_at, id LIMIT ?
+                """), arguments: [now, now, limit])
+            let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
+            var items: [OutboundItem] = []
+            let claim = try db.cachedStatement(sql: """
+                UPDATE outbound SET lease_owner = ?, lease_until = ? WHERE id = ?
                 RETURNING id, envelope_sender, recipient, data, attempts, created_at
-                """), arguments: [owner, until, now, now, limit])
-            return rows.map { row in
-                OutboundItem(id: row["id"], envelopeSender: row["envelope_sender"], recipient: row["recipient"],
-                             data: Array(row["data"] as Data), attempts: row["attempts"], createdAt: row["created_at"])
-            }.sorted { $0.id < $1.id }
+                """)
+            for row in due {
+                let id: Int64 = row["id"]
+                guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
+                items.append(OutboundItem(id: id, envelopeSender: claimed["envelope_sender"], recipient: claimed["recipient"],
+                                          data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
+                                          createdAt: claimed["created_at"], resumed: resumed.contains(id)))
+            }
+            return items
+        }
+    }
+
+    public func renew(_ ids: [Int64], owner: String, until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outbound SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'queued'")
+            for id in ids { try statement.execute(arguments: [until, id, owner]) }
         }
     }
 
@@ -34,10 +49,11 @@ extension SQLiteStore: OutboundQueue {
             case .permanent(let remote, let reason):
                 (kind, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
             }
+            let note = item.resumed ? " [resumed after an interrupted attempt: may be a duplicate]" : ""
             try db.execute(sql: """
                 INSERT INTO delivery_attempt (outbound, attempted_at, remote_host, outcome, reply_code, detail, tls_version)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [item.id, now, host, kind, code, detail, tls])
+                """, arguments: [item.id, now, host, kind, code, detail + note, tls])
             switch next {
             case .done:
                 try db.execute(sql: """

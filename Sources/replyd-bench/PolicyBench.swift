@@ -71,7 +71,7 @@ enum PolicyBench {
             }
         }
         precondition(replies == count / 2 + count % 2)
-        return Double(count) / elapsed.seconds
+        return Double(count) / elapsed.timeInterval
     }
 
     static func measureStore(contacts: Int, history: Int, decisions: Int) async throws -> StoreResult {
@@ -110,7 +110,7 @@ enum PolicyBench {
             }
         }
         try store.close()
-        return StoreResult(decide: Double(decisions) / decideTime.seconds, record: Double(recordCount) / recordTime.seconds)
+        return StoreResult(decide: Double(decisions) / decideTime.timeInterval, record: Double(recordCount) / recordTime.timeInterval)
     }
 
     static func seed(_ store: SQLiteStore, contacts: Int, history: Int, responseID: String) async throws {
@@ -121,6 +121,3 @@ enum PolicyBench {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
