@@ -5,29 +5,43 @@ import ReplydCore
 extension SQLiteStore: OutboundQueue {
     public func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
         let until = now.addingTimeInterval(lease.timeInterval)
-        return try await pool.write { db in
-            // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
-            // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
-            let due = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT id, lease_owner FROM outbound
-                WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-                ORDER BY next_attempt_at, id LIMIT ?
-                """), arguments: [now, now, limit])
-            let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
+        return try await pool.writeWithoutTransaction { db in
+            // A lease is soft state: if a power cut loses it, the item is merely claimable again. So
+            // the claim skips the fsync that messages and delivery results get; the next FULL commit
+            // makes it durable anyway.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             var items: [OutboundItem] = []
-            let claim = try db.cachedStatement(sql: """
-                UPDATE outbound SET lease_owner = ?, lease_until = ? WHERE id = ?
-                RETURNING id, envelope_sender, recipient, data, attempts, created_at
-                """)
-            for row in due {
-                let id: Int64 = row["id"]
-                guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
-                items.append(OutboundItem(id: id, envelopeSender: claimed["envelope_sender"], recipient: claimed["recipient"],
-                                          data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
-                                          createdAt: claimed["created_at"], resumed: resumed.contains(id)))
+            try db.inTransaction {
+                items = try Self.claim(db, owner: owner, now: now, until: until, limit: limit)
+                return .commit
             }
             return items
         }
+    }
+
+    private static func claim(_ db: Database, owner: String, now: Date, until: Date, limit: Int) throws -> [OutboundItem] {
+        // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
+        // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
+        let due = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, lease_owner FROM outbound
+            WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+            ORDER BY next_attempt_at, id LIMIT ?
+            """), arguments: [now, now, limit])
+        let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
+        var items: [OutboundItem] = []
+        let claim = try db.cachedStatement(sql: """
+            UPDATE outbound SET lease_owner = ?, lease_until = ? WHERE id = ?
+            RETURNING id, envelope_sender, recipient, data, attempts, created_at
+            """)
+        for row in due {
+            let id: Int64 = row["id"]
+            guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
+            items.append(OutboundItem(id: id, envelopeSender: claimed["envelope_sender"], recipient: claimed["recipient"],
+                                      data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
+                                      createdAt: claimed["created_at"], resumed: resumed.contains(id)))
+        }
+        return items
     }
 
     public func renew(_ ids: [Int64], owner: String, until: Date) async throws {
