@@ -189,6 +189,13 @@ public struct Deliverer: Sendable {
         var mail = "MAIL FROM:<\(item.envelopeSender)>"
         if extensions["SIZE"] != nil { mail += " SIZE=\(item.data.count)" }
         if extensions["8BITMIME"] != nil && item.data.contains(where: { $0 >= 0x80 }) { mail += " BODY=8BITMIME" }
+        // RFC 6531: a non-ASCII address may only travel to a server that offers SMTPUTF8.
+        if !(item.envelopeSender + item.recipient).unicodeScalars.allSatisfy(\.isASCII) {
+            guard extensions["SMTPUTF8"] != nil else {
+                return .permanent(host: label, reason: "553 5.6.7 \(item.recipient) needs SMTPUTF8, which the server does not offer")
+            }
+            mail += " SMTPUTF8"
+        }
         let rcpt = "RCPT TO:<\(item.recipient)>"
 
         let mailReply: SMTPReply
