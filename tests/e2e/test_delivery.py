@@ -7,6 +7,7 @@ read back from SQLite (`outbound`, `delivery_attempt`) and from `replyd queue`. 
 500 replies and `kill -9`s the server in the middle of delivering them.
 """
 import json
+import smtplib
 import subprocess
 import threading
 import time
@@ -803,3 +804,24 @@ def test_kill_9_during_delivery_loses_nothing(make_server, make_sink):
         [r for r in delivered if r["n"] != 1][:10]
     print(f"\ncrash test: {at_kill} at the sink and {sent_at_kill} marked sent at the kill; after restart "
           f"{len(messages)} messages for {CRASH_REPLIES} replies, {len(duplicates)} delivered twice: {duplicates}")
+
+
+def test_non_ascii_recipient_needs_smtputf8_at_the_relay(make_server, make_sink, pki):
+    """RFC 6531: a reply to a UTF-8 address only goes to a server that offers SMTPUTF8; this sink
+    does not, so the reply fails at once instead of being mangled or retried for days."""
+    sink = make_sink(cert=pki["leaf"], key=pki["leaf_key"])
+    server = start_server(make_server, relay_config(sink, "required", ca=pki["ca"]))
+    sender = "zażółć@klient.test"
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, local_hostname="client.test", timeout=15) as client:
+        client.ehlo()
+        client.command_encoding = "utf-8"
+        assert client.mail(sender, ["SMTPUTF8"])[0] == 250
+        assert client.rcpt(MAILBOX)[0] == 250
+        code, text = client.data(make_message(subject="utf8", sender=sender, to=MAILBOX))
+        assert code == 250, text
+    message_id = int(text.decode().rsplit(" ", 1)[-1])
+    queued = queued_reply(server, message_id)
+    assert queued["recipient"] == sender
+    failed = wait_failed(server, queued["id"])
+    assert "5.6.7" in (failed["last_error"] or ""), failed
+    assert sink.messages == [], "nothing may reach a server without SMTPUTF8"
