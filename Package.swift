@@ -71,6 +71,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // SMS: provider webhook signatures (swift-crypto); the SMS gateway grows here.
+        .target(
+            name: "ReplydSMS",
+            dependencies: ["ReplydCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Wiring: commands, start-up, development certificate, HTTP.
         .target(
             name: "ReplydApp",
@@ -96,5 +102,6 @@ let package = Package(
         .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore"], swiftSettings: strict),
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore"], swiftSettings: strict),
+        .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS"], swiftSettings: strict),
     ]
 )
