@@ -46,8 +46,20 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // A database written by an older replyd must be migrated by a writer first; reading it as
+        // it is would fail on a missing table with a less helpful message.
+        guard try pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) else {
+            throw OutdatedDatabase(path: path)
+        }
         self.pool = pool
         self.committer = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
+    }
+
+    public struct OutdatedDatabase: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String {
+            "\(path) was written by an older replyd: start `replyd serve` once to migrate it"
+        }
     }
 
     public func close() throws {
