@@ -21,11 +21,12 @@ extension SQLiteStore: OutboundQueue {
     }
 
     private static func claim(_ db: Database, owner: String, now: Date, until: Date, limit: Int) throws -> [OutboundItem] {
+        // E-mail only: SMS items will share the table and have their own worker.
         // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
         // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
         let due = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, lease_owner FROM outbound
-            WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+            WHERE channel = 'email' AND status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
             ORDER BY next_attempt_at, id LIMIT ?
             """), arguments: [now, now, limit])
         let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
@@ -102,7 +103,7 @@ extension SQLiteStore: OutboundQueue {
 
     public func nextDue() async throws -> Date? {
         try await pool.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbound WHERE status = 'queued'")
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbound WHERE channel = 'email' AND status = 'queued'")
         }
     }
 
