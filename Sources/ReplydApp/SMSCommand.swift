@@ -1,11 +1,67 @@
 import ArgumentParser
+import Foundation
 import ReplydCore
+import ReplydStore
 
-struct SMSCommand: ParsableCommand {
+struct SMSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sms",
-        abstract: "SMS tools.",
-        subcommands: [Preview.self])
+        abstract: "SMS lists and tools.",
+        subcommands: [Preview.self, ListSet.self, Lists.self])
+
+    struct ListSet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list-set",
+            abstract: "Create or replace the SMS list reached at NUMBER, with its welcome, farewell, help and autoreply texts.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The number senders write to.") var number: String
+        @Option(help: "The list's name.") var name: String
+        @Option(help: "Sent on START (opt-in).") var welcome: String
+        @Option(help: "Sent once on STOP (opt-out).") var farewell: String
+        @Option(help: "Sent on HELP.") var help: String
+        @Option(help: "Sent to anything else (once per --days per number).") var autoreply: String?
+        @Flag(help: "Autoreply only to subscribed numbers.") var subscribersOnly = false
+        @Flag(help: "Transliterate Polish letters so texts stay in GSM-7.") var transliterate = false
+        @Option(help: "At most one autoreply per number per this many days.") var days: Int = 7
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            guard let normalized = PhoneNumber.e164(number, defaultCountryCode: config.sms.defaultCountryCode) else {
+                printError("\(number): not a phone number")
+                throw ExitCode(1)
+            }
+            guard days >= 1 else {
+                printError("--days must be at least 1")
+                throw ExitCode(1)
+            }
+            let list = SMSList(number: normalized, name: name, welcome: welcome, farewell: farewell, help: help,
+                               autoreply: autoreply, subscribersOnly: subscribersOnly, transliterate: transliterate, days: days)
+            let store = try common.openStore(config)
+            try await store.setSMSList(list, at: Date())
+            try store.close()
+            print("sms list \(name) set for \(normalized)")
+            for (label, text) in [("welcome", welcome), ("farewell", farewell), ("help", help)] + (autoreply.map { [("autoreply", $0)] } ?? []) {
+                let sent = transliterate ? SMSText.transliteratePolish(text) : text
+                print("  \(label): \(SMSCommand.describe(SMSText.analyse(sent)))")
+            }
+        }
+    }
+
+    struct Lists: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "lists", abstract: "Show the SMS lists.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            guard FileManager.default.fileExists(atPath: common.databasePath(config)) else {
+                print("no sms lists")
+                return
+            }
+            let lists = try await SQLiteStore(readingFrom: common.databasePath(config)).smsLists()
+            if lists.isEmpty { print("no sms lists") }
+            for list in lists { print("\(list.number)  \(list.name)\(list.autoreply == nil ? "" : "  autoreply")\(list.subscribersOnly ? "  subscribers only" : "")") }
+        }
+    }
 
     struct Preview: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -101,7 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
             replyd: smtp listening on \(Self.describe(smtpAddress))
             """)
         let firstDomain = config.mail.localDomains[0]
-        let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port, logger: logger) { address in
+        let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() })
+        let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port, logger: logger,
+                                   sms: webhooks) { address in
             say("replyd: http listening on \(address.map(Self.describe) ?? "?")")
             say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
         }

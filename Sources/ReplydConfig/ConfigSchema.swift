@@ -71,6 +71,17 @@ enum ConfigSchema {
                 string("mx_tls", \.delivery.mxTLS, validate: { ["opportunistic", "required"].contains($0) ? nil : "must be \"opportunistic\" or \"required\"" }),
                 optionalString("resolver", \.delivery.resolver, validate: { HostPort.parse($0) == nil ? "expected \"address:port\" of a name server" : nil }),
             ],
+            "sms": [
+                optionalString("webhook_secret", \.sms.webhookSecret),
+                optionalString("twilio_auth_token", \.sms.twilioAuthToken),
+                optionalString("public_url", \.sms.publicURL, validate: {
+                    $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "must start with http:// or https://"
+                }),
+                optionalString("default_country_code", \.sms.defaultCountryCode, validate: {
+                    $0.allSatisfy(\.isNumber) && (1...3).contains($0.count) ? nil : "must be 1 to 3 digits, e.g. \"48\""
+                }),
+                size("max_body", \.sms.maxBody, range: 256...(16 << 20)),
+            ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
             ],

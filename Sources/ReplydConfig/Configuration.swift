@@ -93,7 +93,21 @@ public struct Configuration: Sendable, Equatable {
         public var resolver: String?
     }
 
+    public struct SMS: Sendable, Equatable {
+        /// Shared secret of `POST /sms/inbound` (X-Signature: sha256=HMAC of the body); empty turns it off.
+        public var webhookSecret: String?
+        /// Twilio auth token for `POST /sms/twilio`; empty turns it off.
+        public var twilioAuthToken: String?
+        /// Base URL as the provider calls it (signatures cover the full URL), e.g. behind a proxy
+        /// "https://replyd.example.com"; empty means http://<Host header>.
+        public var publicURL: String?
+        /// Country code for numbers written without one ("48": 600100200 -> +48600100200).
+        public var defaultCountryCode: String? = "48"
+        public var maxBody = 64 * 1024
+    }
+
     public var server = Server()
+    public var sms = SMS()
     public var delivery = Delivery()
     public var replies = Replies()
     public var smtp = SMTP()

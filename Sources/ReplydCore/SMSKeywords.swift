@@ -3,7 +3,7 @@ import Foundation
 /// What an inbound SMS asks for. A keyword is the whole message: trimmed, case- and
 /// diacritic-insensitive ("stop", " STOP ", "Nie" and "NIE" are keywords; "STOP PLEASE" is not), as
 /// carriers and providers such as Twilio treat them.
-public struct SMSKeywords: Sendable, Equatable {
+public struct SMSKeywords: Sendable, Equatable, Codable {
     public enum Intent: String, Sendable, Equatable {
         case optOut = "opt-out"
         case optIn = "opt-in"

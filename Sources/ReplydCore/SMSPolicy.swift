@@ -2,7 +2,7 @@ import Foundation
 
 /// An SMS list: reached at a number, with its own texts and keyword lists (the mProfi article's
 /// "groups"). Texts are final SMS bodies; `transliterate` keeps Polish texts in GSM-7.
-public struct SMSList: Sendable, Equatable {
+public struct SMSList: Sendable, Equatable, Codable {
     public var number: String
     public var name: String
     public var welcome: String

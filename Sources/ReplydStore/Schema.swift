@@ -126,6 +126,37 @@ enum Schema {
                 CREATE INDEX delivery_attempt_outbound ON delivery_attempt(outbound);
                 """)
         }
+        migrator.registerMigration("v4: sms") { db in
+            try db.execute(sql: """
+                CREATE TABLE sms_list (
+                    number TEXT PRIMARY KEY,         -- E.164 number the list is reached at
+                    settings TEXT NOT NULL,          -- JSON of ReplydCore.SMSList
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE sms_subscription (
+                    list TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    status TEXT NOT NULL,            -- 'in' or 'out'
+                    changed_at DATETIME NOT NULL,
+                    last_autoreply_at DATETIME,
+                    PRIMARY KEY (list, number)
+                );
+                CREATE TABLE inbound_sms (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    provider TEXT NOT NULL,
+                    provider_id TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    received_at DATETIME NOT NULL,
+                    intent TEXT,
+                    action TEXT,                     -- 'reply' or 'none'
+                    reason TEXT,
+                    outbound INTEGER,
+                    UNIQUE (provider, provider_id)   -- a retried webhook is recognised, not answered twice
+                );
+                """)
+        }
         return migrator
     }
 }

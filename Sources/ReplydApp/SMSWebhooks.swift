@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ReplydConfig
+import ReplydCore
+import ReplydSMS
+import ReplydStore
+
+/// `POST /sms/inbound` (generic JSON, HMAC-SHA256) and `POST /sms/twilio` (form, Twilio signature).
+/// The signature is checked before anything is stored; the answer is 2xx only after the commit.
+struct SMSWebhooks: Sendable {
+    let store: SQLiteStore
+    let settings: Configuration.SMS
+    let clock: @Sendable () -> Date
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/sms/inbound") { request, _ in try await self.inbound(request) }
+        router.post("/sms/twilio") { request, _ in try await self.twilio(request) }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func inbound(_ incoming: Request) async throws -> Response {
+        guard let secret = settings.webhookSecret else {
+            return Self.json(.notFound, ["error": "the generic SMS webhook is not configured (sms.webhook_secret)"])
+        }
+        var request = incoming
+        let body = Array((try await request.collectBody(upTo: settings.maxBody)).readableBytesView)
+        guard let header = request.headers[HTTPField.Name("X-Signature")!] else {
+            return Self.json(.unauthorized, ["error": "missing X-Signature header"])
+        }
+        guard WebhookSignatures.verifySHA256(header: header, body: body, secret: secret) else {
+            return Self.json(.forbidden, ["error": "X-Signature does not match the body"])
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            return Self.json(.badRequest, ["error": "body is not a JSON object"])
+        }
+        var problems: [String: String] = [:]
+        func field(_ name: String) -> String? {
+            guard let value = object[name] as? String, !value.isEmpty else {
+                problems[name] = "required, a non-empty string"
+                return nil
+            }
+            return value
+        }
+        let from = field("from"), to = field("to"), id = field("id")
+        let text = object["text"] as? String
+        if text == nil { problems["text"] = "required, a string" }
+        let sender = from.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
+        let recipient = to.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
+        if from != nil && sender == nil { problems["from"] = "not a phone number" }
+        if to != nil && recipient == nil { problems["to"] = "not a phone number" }
+        guard problems.isEmpty, let sender, let recipient, let id, let text else {
+            return Self.json(.badRequest, ["error": "invalid fields", "fields": problems])
+        }
+        let receipt = try await store.recordInboundSMS(provider: "generic", providerID: id, from: sender, to: recipient,
+                                                       text: text, at: clock())
+        return Self.json(.ok, ["id": receipt.id, "duplicate": receipt.duplicate, "intent": receipt.intent ?? NSNull(),
+                               "replied": receipt.replied, "reason": receipt.reason ?? NSNull()])
+    }
+
+    func twilio(_ incoming: Request) async throws -> Response {
+        guard let token = settings.twilioAuthToken else {
+            return Self.json(.notFound, ["error": "the Twilio webhook is not configured (sms.twilio_auth_token)"])
+        }
+        var request = incoming
+        let body = String(decoding: (try await request.collectBody(upTo: settings.maxBody)).readableBytesView, as: UTF8.self)
+        let parameters = Self.formParameters(body)
+        let base = settings.publicURL ?? "http://\(request.head.authority ?? "localhost")"
+        let url = base + request.uri.string
+        guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!] else {
+            return Self.json(.unauthorized, ["error": "missing X-Twilio-Signature header"])
+        }
+        guard WebhookSignatures.verifyTwilio(signature: signature, url: url, parameters: parameters, authToken: token) else {
+            return Self.json(.forbidden, ["error": "X-Twilio-Signature does not match (signed URL: \(url))"])
+        }
+        let values = Dictionary(parameters, uniquingKeysWith: { first, _ in first })
+        guard let sid = values["MessageSid"] ?? values["SmsSid"], let from = values["From"], let to = values["To"],
+              let sender = PhoneNumber.e164(from, defaultCountryCode: settings.defaultCountryCode),
+              let recipient = PhoneNumber.e164(to, defaultCountryCode: settings.defaultCountryCode) else {
+            return Self.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
+        }
+        _ = try await store.recordInboundSMS(provider: "twilio", providerID: sid, from: sender, to: recipient,
+                                             text: values["Body"] ?? "", at: clock())
+        // Replies go out through the queue, so Twilio gets an empty TwiML answer.
+        return Response(status: .ok, headers: [.contentType: "text/xml"],
+                        body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")))
+    }
+
+    /// application/x-www-form-urlencoded: `+` is a space, then percent-decoding.
+    static func formParameters(_ body: String) -> [(String, String)] {
+        body.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String? {
+                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = decode(parts[0]) else { return nil }
+            return (name, parts.count > 1 ? decode(parts[1]) ?? "" : "")
+        }
+    }
+}
