@@ -18,12 +18,11 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            let path = common.databasePath(config)
-            guard FileManager.default.fileExists(atPath: path) else {
+            guard let store = try common.storeIfPresent(config) else {
                 print(json ? "" : "queue is empty")
                 return
             }
-            let entries = try await SQLiteStore(readingFrom: path).queueEntries(includeSent: all, limit: limit)
+            let entries = try await store.queueEntries(includeSent: all, limit: limit)
             if json {
                 for entry in entries {
                     let object: [String: Any] = [

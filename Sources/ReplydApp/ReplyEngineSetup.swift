@@ -32,6 +32,12 @@ extension CommonOptions {
         }
     }
 
+    /// Opens the database read-only when it exists yet; nil on a fresh install (nothing stored).
+    func storeIfPresent(_ configuration: Configuration) throws -> SQLiteStore? {
+        let path = databasePath(configuration)
+        return FileManager.default.fileExists(atPath: path) ? try SQLiteStore(readingFrom: path) : nil
+    }
+
     /// Opens an existing database read-only, or explains that there is none yet.
     func openExistingStore(_ configuration: Configuration) throws -> SQLiteStore {
         let path = databasePath(configuration)

@@ -53,11 +53,11 @@ struct SMSCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard FileManager.default.fileExists(atPath: common.databasePath(config)) else {
+            guard let store = try common.storeIfPresent(config) else {
                 print("no sms lists")
                 return
             }
-            let lists = try await SQLiteStore(readingFrom: common.databasePath(config)).smsLists()
+            let lists = try await store.smsLists()
             if lists.isEmpty { print("no sms lists") }
             for list in lists { print("\(list.number)  \(list.name)\(list.autoreply == nil ? "" : "  autoreply")\(list.subscribersOnly ? "  subscribers only" : "")") }
         }

@@ -37,10 +37,9 @@ struct SimulateCommand: AsyncParsableCommand {
                                        esmtp: true, remoteAddress: "127.0.0.1", tls: nil, body8bit: true,
                                        smtputf8: false, data: data)
         let message = InboundMessage(received: received, receivedAt: Date())
-        let path = common.databasePath(config)
         let results: [(String, Decision, ReplyComposer.Reply?)]
-        if FileManager.default.fileExists(atPath: path) {
-            results = try await SQLiteStore(readingFrom: path).simulate(message, engine: engine)
+        if let store = try common.storeIfPresent(config) {
+            results = try await store.simulate(message, engine: engine)
         } else {
             results = to.map { ($0, VacationPolicy.decide(message: message, recipient: $0, vacation: nil, facts: PolicyFacts(),
                                                            site: engine.site, now: message.receivedAt), nil) }

@@ -123,12 +123,11 @@ struct VacationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            let path = common.databasePath(config)
-            guard FileManager.default.fileExists(atPath: path) else {
+            guard let store = try common.storeIfPresent(config) else {
                 print("no vacation replies")
                 return
             }
-            let vacations = try await SQLiteStore(readingFrom: path).vacations()
+            let vacations = try await store.vacations()
             if vacations.isEmpty { print("no vacation replies") }
             for vacation in vacations {
                 print("\(vacation.mailbox)  \(VacationCommand.describe(vacation))")

@@ -1,7 +1,6 @@
 import ReplydCore
 import TOMLKit
 
-typealias ReplydCoreAddress = MailAddress
 
 /// A known key: its name and how a TOML value is checked and stored (nil, or what is wrong).
 struct ConfigField {

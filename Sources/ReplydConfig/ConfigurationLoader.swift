@@ -1,3 +1,4 @@
+import ReplydCore
 import TOMLKit
 
 /// One problem in a configuration file, printed as `file:line: key: what is wrong`.
@@ -113,7 +114,7 @@ public enum ConfigurationLoader {
             problems.append(("mail.catch_all", "is false but mail.mailboxes is empty: every recipient would be refused"))
         }
         for mailbox in config.mail.mailboxes {
-            guard case .success(let address) = ReplydCoreAddress.parse(Substring(mailbox)) else {
+            guard case .success(let address) = MailAddress.parse(Substring(mailbox)) else {
                 problems.append(("mail.mailboxes", "not a mail address: \"\(mailbox)\""))
                 continue
             }

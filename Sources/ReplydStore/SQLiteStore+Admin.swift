@@ -58,11 +58,8 @@ extension SQLiteStore {
     }
 
     public func inbound(id: Int64) async throws -> InboundSummary? {
-        let rows = try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM inbound_message WHERE id = ?", arguments: [id])
-        }
-        guard rows != nil else { return nil }
-        return try await recentInbound(limit: 1, beforeOrAt: id).first
+        // The newest at or below `id` is the message itself when it exists.
+        try await recentInbound(limit: 1, beforeOrAt: id).first.flatMap { $0.id == id ? $0 : nil }
     }
 
     public func decisions(message id: Int64) async throws -> [DecisionRecord] {
