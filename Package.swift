@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure core: message model, header parsing, the SMTP protocol state machine, the reply policy
@@ -72,10 +73,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // SMS: provider webhook signatures (swift-crypto); the SMS gateway grows here.
+        // SMS: provider webhook signatures (swift-crypto), provider send APIs over HTTPS
+        // (AsyncHTTPClient).
         .target(
             name: "ReplydSMS",
-            dependencies: ["ReplydCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ReplydCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Wiring: commands, start-up, development certificate, HTTP.

@@ -13,7 +13,7 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List queued and failed items (newest first).")
         @OptionGroup var common: CommonOptions
         @Flag(help: "One JSON object per line.") var json = false
-        @Flag(help: "Include sent and dropped items.") var all = false
+        @Flag(help: "Include sent, dropped and suppressed items.") var all = false
         @Option(help: "How many items.") var limit: Int = 50
 
         func run() async throws {
@@ -26,7 +26,7 @@ struct QueueCommand: AsyncParsableCommand {
             if json {
                 for entry in entries {
                     let object: [String: Any] = [
-                        "id": entry.id, "status": Self.status(entry),
+                        "id": entry.id, "channel": entry.channel, "status": Self.status(entry),
                         "recipient": entry.recipient, "envelope_sender": entry.envelopeSender, "subject": entry.subject ?? NSNull(),
                         "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
                         "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
@@ -43,7 +43,8 @@ struct QueueCommand: AsyncParsableCommand {
             }
             for entry in entries {
                 let status = Self.status(entry)
-                var line = "\(entry.id)  \(status)  to <\(entry.recipient)>  attempts \(entry.attempts)"
+                let to = entry.channel == "sms" ? "sms to \(entry.recipient)" : "to <\(entry.recipient)>"
+                var line = "\(entry.id)  \(status)  \(to)  attempts \(entry.attempts)"
                 if entry.status == "queued" { line += "  next \(LogFormat.timestamp(entry.nextAttemptAt))" }
                 if let sent = entry.sentAt { line += "  sent \(LogFormat.timestamp(sent)) via \(entry.remoteHost ?? "?")" }
                 if let error = entry.lastError { line += "\n    last error: \(LogFormat.sanitize(error))" }

@@ -12,9 +12,12 @@ struct SMSCommand: AsyncParsableCommand {
     struct ListSet: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list-set",
-            abstract: "Create or replace the SMS list reached at NUMBER, with its welcome, farewell, help and autoreply texts.")
+            abstract: "Create or replace the SMS list reached at NUMBER (and --prefix), with its welcome, farewell, help and autoreply texts.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The number senders write to.") var number: String
+        @Option(help: ArgumentHelp("A keyword that picks this list among several at the same number.",
+                                   discussion: "\"PIZZA\" alone joins, \"PIZZA STOP\" leaves; a bare STOP leaves every list at the number."))
+        var prefix: String?
         @Option(help: "The list's name.") var name: String
         @Option(help: "Sent on START (opt-in).") var welcome: String
         @Option(help: "Sent once on STOP (opt-out).") var farewell: String
@@ -23,6 +26,10 @@ struct SMSCommand: AsyncParsableCommand {
         @Flag(help: "Autoreply only to subscribed numbers.") var subscribersOnly = false
         @Flag(help: "Transliterate Polish letters so texts stay in GSM-7.") var transliterate = false
         @Option(help: "At most one autoreply per number per this many days.") var days: Int = 7
+        @Option(help: "Opt-out words, comma-separated (default: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, NIE).")
+        var optOutWords: String?
+        @Option(help: "Opt-in words, comma-separated (default: START, YES, UNSTOP, TAK).") var optInWords: String?
+        @Option(help: "Help words, comma-separated (default: HELP, INFO, POMOC).") var helpWords: String?
 
         func run() async throws {
             let config = try common.loadConfig().configuration
@@ -34,12 +41,36 @@ struct SMSCommand: AsyncParsableCommand {
                 printError("--days must be at least 1")
                 throw ExitCode(1)
             }
-            let list = SMSList(number: normalized, name: name, welcome: welcome, farewell: farewell, help: help,
-                               autoreply: autoreply, subscribersOnly: subscribersOnly, transliterate: transliterate, days: days)
+            let standard = SMSKeywords.standard
+            func words(_ text: String?, _ fallback: Set<String>, _ flag: String) throws -> Set<String> {
+                guard let text else { return fallback }
+                let list = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard !list.isEmpty, list.allSatisfy({ !$0.contains(" ") }) else {
+                    printError("\(flag): expected single words separated by commas, found \"\(text)\"")
+                    throw ExitCode(1)
+                }
+                return Set(list)
+            }
+            let keywords = SMSKeywords(optOut: try words(optOutWords, standard.optOut, "--opt-out-words"),
+                                       optIn: try words(optInWords, standard.optIn, "--opt-in-words"),
+                                       help: try words(helpWords, standard.help, "--help-words"))
+            if let prefix {
+                guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+                    printError("--prefix: a single word of letters and digits, found \"\(prefix)\"")
+                    throw ExitCode(1)
+                }
+                guard keywords.intent(of: prefix) == .message else {
+                    printError("--prefix: \"\(prefix)\" is a keyword itself; pick another word")
+                    throw ExitCode(1)
+                }
+            }
+            let list = SMSList(number: normalized, prefix: prefix, name: name, welcome: welcome, farewell: farewell, help: help,
+                               autoreply: autoreply, keywords: keywords, subscribersOnly: subscribersOnly,
+                               transliterate: transliterate, days: days)
             let store = try common.openStore(config)
             try await store.setSMSList(list, at: Date())
             try store.close()
-            print("sms list \(name) set for \(normalized)")
+            print("sms list \(name) set for \(normalized)\(list.prefix.map { " with prefix \($0)" } ?? "")")
             for (label, text) in [("welcome", welcome), ("farewell", farewell), ("help", help)] + (autoreply.map { [("autoreply", $0)] } ?? []) {
                 let sent = transliterate ? SMSText.transliteratePolish(text) : text
                 print("  \(label): \(SMSCommand.describe(SMSText.analyse(sent)))")
@@ -59,7 +90,9 @@ struct SMSCommand: AsyncParsableCommand {
             }
             let lists = try await store.smsLists()
             if lists.isEmpty { print("no sms lists") }
-            for list in lists { print("\(list.number)  \(list.name)\(list.autoreply == nil ? "" : "  autoreply")\(list.subscribersOnly ? "  subscribers only" : "")") }
+            for list in lists {
+                print("\(list.key)  \(list.name)\(list.autoreply == nil ? "" : "  autoreply")\(list.subscribersOnly ? "  subscribers only" : "")")
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import NIOCore
 import ReplydConfig
 import ReplydCore
 import ReplydDelivery
+import ReplydSMS
 import ReplydSMTP
 import ReplydStore
 import ServiceLifecycle
@@ -76,8 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
                 sslContext: tls?.context),
             store: store, logger: logger)
         let worker: DeliveryWorker?
+        let smsWorker: (DeliveryWorker, SMSSender)?
         do {
             worker = try config.deliveryWorker(queue: store, logger: logger)
+            smsWorker = try config.smsWorker(queue: store, logger: logger)
         } catch {
             printError("replyd: cannot set up delivery: \(error)")
             throw ExitCode(1)
@@ -98,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
               domains:  \(config.mail.localDomains.joined(separator: ", "))\(config.mail.catchAll ? " (catch-all)" : " (listed mailboxes only)")
               replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")
               delivery: \(config.deliveryDescription)
+              sms:      \(config.smsDescription)
             replyd: smtp listening on \(Self.describe(smtpAddress))
             """)
         let firstDomain = config.mail.localDomains[0]
@@ -108,16 +112,18 @@ struct ServeCommand: AsyncParsableCommand {
             say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: smtp), .init(service: http)] + (worker.map { [.init(service: $0)] } ?? []),
+            services: [.init(service: smtp), .init(service: http)] + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
             try await group.run()
         } catch {
             printError("replyd: stopped: \(error)")
+            try? await smsWorker?.1.shutdown()
             try? store.close()
             throw ExitCode(1)
         }
+        try? await smsWorker?.1.shutdown()
         try store.close()
         say("replyd: stopped")
     }

@@ -80,6 +80,18 @@ enum ConfigSchema {
                     $0.allSatisfy(\.isNumber) && (1...3).contains($0.count) ? nil : "must be 1 to 3 digits, e.g. \"48\""
                 }),
                 size("max_body", \.sms.maxBody, range: 256...(16 << 20)),
+                string("provider", \.sms.provider, validate: {
+                    ["none", "twilio", "mprofi", "http"].contains($0) ? nil : "must be \"none\", \"twilio\", \"mprofi\" or \"http\""
+                }),
+                optionalString("provider_url", \.sms.providerURL, validate: {
+                    $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "must start with https:// (or http://)"
+                }),
+                optionalString("twilio_account_sid", \.sms.twilioAccountSID),
+                optionalString("mprofi_api_key", \.sms.mprofiAPIKey),
+                optionalString("http_token", \.sms.httpToken),
+                optionalString("provider_ca_file", \.sms.providerCAFile),
+                duration("provider_timeout", \.sms.providerTimeout),
+                int("send_concurrency", \.sms.sendConcurrency, range: 1...1000),
             ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),

@@ -104,6 +104,18 @@ public struct Configuration: Sendable, Equatable {
         /// Country code for numbers written without one ("48": 600100200 -> +48600100200).
         public var defaultCountryCode: String? = "48"
         public var maxBody = 64 * 1024
+        /// Who sends replies: "none" (queued, nothing leaves), "twilio", "mprofi" or "http".
+        public var provider = "none"
+        /// The provider API's base URL; empty means the provider's public one (required for "http").
+        public var providerURL: String?
+        public var twilioAccountSID: String?
+        public var mprofiAPIKey: String?
+        /// Bearer token for the "http" provider.
+        public var httpToken: String?
+        /// PEM file of CAs to trust for the provider's HTTPS instead of the system's.
+        public var providerCAFile: String?
+        public var providerTimeout: Duration = .seconds(30)
+        public var sendConcurrency = 4
     }
 
     public var server = Server()

@@ -107,6 +107,20 @@ public enum ConfigurationLoader {
         if let caFile = config.delivery.caFile, !fileExists(caFile) {
             problems.append(("delivery.ca_file", "file not found: \(caFile)"))
         }
+        switch config.sms.provider {
+        case "twilio":
+            if config.sms.twilioAccountSID == nil { problems.append(("sms.twilio_account_sid", "is required when sms.provider is \"twilio\"")) }
+            if config.sms.twilioAuthToken == nil { problems.append(("sms.twilio_auth_token", "is required when sms.provider is \"twilio\"")) }
+        case "mprofi":
+            if config.sms.mprofiAPIKey == nil { problems.append(("sms.mprofi_api_key", "is required when sms.provider is \"mprofi\"")) }
+        case "http":
+            if config.sms.providerURL == nil { problems.append(("sms.provider_url", "is required when sms.provider is \"http\"")) }
+        default:
+            break
+        }
+        if let caFile = config.sms.providerCAFile, !fileExists(caFile) {
+            problems.append(("sms.provider_ca_file", "file not found: \(caFile)"))
+        }
         if config.smtp.requireTLS && !config.tls.enabled {
             problems.append(("smtp.require_tls", "cannot be true while tls.enabled is false"))
         }

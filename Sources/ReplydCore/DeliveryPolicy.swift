@@ -1,9 +1,10 @@
 import Foundation
 
-/// What happened when a reply was handed to a mail server, and what to do next. Pure.
+/// What happened when a reply was handed to a mail server or an SMS provider, and what to do next. Pure.
 public enum DeliveryOutcome: Sendable, Equatable {
-    /// The far side answered 250 to the end of DATA.
-    case delivered(host: String, reply: SMTPReply, tlsVersion: String?)
+    /// The far side took it: a mail server's 250 to the end of DATA, a provider's 2xx. `code` and
+    /// `detail` are its answer (SMTP reply code, or HTTP status and the provider's message id).
+    case delivered(host: String, code: Int, detail: String, tlsVersion: String?)
     /// 4xx, connection refused, time-out, TLS failure where TLS was only preferred...: try later.
     case temporary(host: String?, reason: String)
     /// 5xx, or a failure that retrying cannot fix.

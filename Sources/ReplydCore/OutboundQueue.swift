@@ -29,11 +29,17 @@ public struct OutboundItem: Sendable, Equatable {
     }
 }
 
+/// What a queued item travels over; each has its own worker.
+public enum OutboundChannel: String, Sendable, Equatable {
+    case email
+    case sms
+}
+
 /// The durable outbound queue as the delivery worker needs it. Claims are leases with an owner and
 /// an expiry, so two workers (two processes, later two nodes) never deliver the same item at once,
 /// and an item whose worker died is claimed again when its lease runs out.
 public protocol OutboundQueue: Sendable {
-    func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem]
+    func claimDue(channel: OutboundChannel, owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem]
     /// Records the attempt and what follows (sent, retry at, failed) in one transaction.
     func complete(_ item: OutboundItem, outcome: DeliveryOutcome, next: RetrySchedule.Next, at now: Date) async throws
     /// Extends the leases of items still being delivered, so a slow delivery is never taken over.
@@ -41,5 +47,5 @@ public protocol OutboundQueue: Sendable {
     /// Gives a claimed item back untouched (e.g. its destination is busy).
     func release(_ id: Int64, owner: String) async throws
     /// When the next queued item falls due, if any.
-    func nextDue() async throws -> Date?
+    func nextDue(channel: OutboundChannel) async throws -> Date?
 }

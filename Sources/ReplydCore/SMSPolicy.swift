@@ -1,9 +1,24 @@
 import Foundation
 
-/// An SMS list: reached at a number, with its own texts and keyword lists (the mProfi article's
-/// "groups"). Texts are final SMS bodies; `transliterate` keeps Polish texts in GSM-7.
-public struct SMSList: Sendable, Equatable, Codable {
+/// What the keyword policy needs of a list, SMS or e-mail: its texts, words and rules.
+public protocol KeywordList: Sendable {
+    var welcome: String { get }
+    var farewell: String { get }
+    var help: String { get }
+    var autoreply: String? { get }
+    var keywords: SMSKeywords { get }
+    var subscribersOnly: Bool { get }
+    var transliterate: Bool { get }
+    var days: Int { get }
+}
+
+/// An SMS list: reached at a number, or at a number and a keyword prefix when several lists share
+/// one number ("PIZZA STOP"), with its own texts and keyword lists (the mProfi article's "groups").
+/// Texts are final SMS bodies; `transliterate` keeps Polish texts in GSM-7.
+public struct SMSList: KeywordList, Equatable, Codable {
     public var number: String
+    /// The first word that picks this list among those sharing `number`; nil for the number's own list.
+    public var prefix: String?
     public var name: String
     public var welcome: String
     public var farewell: String
@@ -17,9 +32,11 @@ public struct SMSList: Sendable, Equatable, Codable {
     /// At most one autoreply per number per this many days.
     public var days: Int
 
-    public init(number: String, name: String, welcome: String, farewell: String, help: String, autoreply: String? = nil,
-                keywords: SMSKeywords = .standard, subscribersOnly: Bool = false, transliterate: Bool = false, days: Int = 7) {
+    public init(number: String, prefix: String? = nil, name: String, welcome: String, farewell: String, help: String,
+                autoreply: String? = nil, keywords: SMSKeywords = .standard, subscribersOnly: Bool = false,
+                transliterate: Bool = false, days: Int = 7) {
         self.number = number
+        self.prefix = prefix.map(SMSKeywords.fold)
         self.name = name
         self.welcome = welcome
         self.farewell = farewell
@@ -30,6 +47,9 @@ public struct SMSList: Sendable, Equatable, Codable {
         self.transliterate = transliterate
         self.days = days
     }
+
+    /// What subscriptions and queued replies are filed under: the number, plus the prefix if any.
+    public var key: String { prefix.map { "\(number) \($0)" } ?? number }
 }
 
 /// What the store knows about the sender on this list.
@@ -67,13 +87,17 @@ public struct SMSDecision: Sendable, Equatable {
     public var reason: Reason?
 }
 
-/// The SMS keyword policy: STOP records the opt-out and sends one farewell; after it only START is
+/// The keyword policy of SMS and e-mail lists: STOP records the opt-out and sends one farewell; after it only START is
 /// answered and nothing else reaches the number. START records the opt-in and sends the welcome;
 /// HELP sends the help text; anything else gets the list's autoreply under the same
 /// once-per-period rule as e-mail. Pure.
 public enum SMSPolicy {
-    public static func decide(text: String, list: SMSList, facts: SMSFacts, now: Date) -> SMSDecision {
-        let intent = list.keywords.intent(of: text)
+    /// - Parameter intent: what routing already knows the message means (a list's prefix alone is an
+    ///   opt-in; a bare opt-out to a shared number is an opt-out for every list there); nil reads it
+    ///   from `text` with the list's own keywords.
+    public static func decide(text: String, list: some KeywordList, facts: SMSFacts, now: Date,
+                              intent known: SMSKeywords.Intent? = nil) -> SMSDecision {
+        let intent = known ?? list.keywords.intent(of: text)
         func send(_ body: String) -> String { list.transliterate ? SMSText.transliteratePolish(body) : body }
         switch intent {
         case .optOut:

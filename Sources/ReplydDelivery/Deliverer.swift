@@ -223,7 +223,7 @@ public struct Deliverer: Sendable {
         guard final.code == 250 else { return Self.failure(final, step: "end of data", host: label) }
         // Delivered: QUIT is a courtesy; its failure changes nothing.
         _ = try? await connection.command("QUIT", timeout: .seconds(5))
-        return .delivered(host: label, reply: final, tlsVersion: tlsVersion)
+        return .delivered(host: label, code: final.code, detail: final.lines.joined(separator: " "), tlsVersion: tlsVersion)
     }
 }
 

@@ -10,6 +10,7 @@ import Synchronization
 /// (at-least-once, as every MTA).
 public final class DeliveryWorker: Service, Sendable {
     public struct Options: Sendable {
+        public var channel: OutboundChannel
         public var concurrency: Int
         public var perDestination: Int
         public var lease: Duration
@@ -18,8 +19,9 @@ public final class DeliveryWorker: Service, Sendable {
         /// At shutdown, deliveries in flight get this long before `abort` cuts them short.
         public var shutdownGrace: Duration
 
-        public init(concurrency: Int, perDestination: Int, lease: Duration, pollInterval: Duration, schedule: RetrySchedule,
+        public init(channel: OutboundChannel = .email, concurrency: Int, perDestination: Int, lease: Duration, pollInterval: Duration, schedule: RetrySchedule,
                     shutdownGrace: Duration) {
+            self.channel = channel
             self.concurrency = concurrency
             self.perDestination = perDestination
             self.lease = lease
@@ -94,8 +96,8 @@ public final class DeliveryWorker: Service, Sendable {
         guard free > 0 else { return [] }
         let now = clock()
         do {
-            guard let due = try await queue.nextDue(), due <= now else { return [] }
-            let items = try await queue.claimDue(owner: owner, now: now, limit: free, lease: options.lease)
+            guard let due = try await queue.nextDue(channel: options.channel), due <= now else { return [] }
+            let items = try await queue.claimDue(channel: options.channel, owner: owner, now: now, limit: free, lease: options.lease)
             var accepted: [OutboundItem] = []
             for item in items {
                 let admitted = state.withLock { state -> Bool in
@@ -134,7 +136,7 @@ public final class DeliveryWorker: Service, Sendable {
             logger.error("cannot record delivery of \(item.id): \(error)")
         }
         switch outcome {
-        case .delivered(let host, _, let tls):
+        case .delivered(let host, _, _, let tls):
             logger.info("delivered", metadata: ["id": "\(item.id)", "to": "\(item.recipient)", "host": "\(host)", "tls": "\(tls ?? "no")"])
         case .temporary(let host, let reason):
             logger.notice("deferred", metadata: ["id": "\(item.id)", "to": "\(item.recipient)", "host": "\(host ?? "-")", "reason": "\(reason)"])

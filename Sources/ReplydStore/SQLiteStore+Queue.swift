@@ -3,7 +3,7 @@ import GRDB
 import ReplydCore
 
 extension SQLiteStore: OutboundQueue {
-    public func claimDue(owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
+    public func claimDue(channel: OutboundChannel, owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
         let until = now.addingTimeInterval(lease.timeInterval)
         return try await pool.writeWithoutTransaction { db in
             // A lease is soft state: if a power cut loses it, the item is merely claimable again. So
@@ -13,22 +13,24 @@ extension SQLiteStore: OutboundQueue {
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             var items: [OutboundItem] = []
             try db.inTransaction {
-                items = try Self.claim(db, owner: owner, now: now, until: until, limit: limit)
+                items = try Self.claim(db, channel: channel, owner: owner, now: now, until: until, limit: limit)
                 return .commit
             }
             return items
         }
     }
 
-    private static func claim(_ db: Database, owner: String, now: Date, until: Date, limit: Int) throws -> [OutboundItem] {
-        // E-mail only: SMS items will share the table and have their own worker.
+    private static func claim(_ db: Database, channel: OutboundChannel, owner: String, now: Date, until: Date,
+                              limit: Int) throws -> [OutboundItem] {
         // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
         // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
+        // For SMS the opt-out is read in the same transaction, just before the send.
         let due = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, lease_owner FROM outbound
-            WHERE channel = 'email' AND status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-            ORDER BY next_attempt_at, id LIMIT ?
-            """), arguments: [now, now, limit])
+            SELECT o.id, o.lease_owner, o.subject, o.created_at, s.changed_at AS opted_out_at FROM outbound o
+            LEFT JOIN sms_subscription s ON o.channel = 'sms' AND s.list = o.mailbox AND s.number = o.recipient AND s.status = 'out'
+            WHERE o.channel = ? AND o.status = 'queued' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+            ORDER BY o.next_attempt_at, o.id LIMIT ?
+            """), arguments: [channel.rawValue, now, now, limit])
         let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
         var items: [OutboundItem] = []
         let claim = try db.cachedStatement(sql: """
@@ -37,12 +39,27 @@ extension SQLiteStore: OutboundQueue {
             """)
         for row in due {
             let id: Int64 = row["id"]
+            if case .suppress(let reason) = SMSSendGate.verdict(intent: row["subject"], queuedAt: row["created_at"],
+                                                                 optedOutAt: row["opted_out_at"]) {
+                try suppress(db, id: id, reason: reason, at: now)
+                continue
+            }
             guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
             items.append(OutboundItem(id: id, envelopeSender: claimed["envelope_sender"], recipient: claimed["recipient"],
                                       data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
                                       createdAt: claimed["created_at"], resumed: resumed.contains(id)))
         }
         return items
+    }
+
+    /// Never sent, and never will be: recorded as an attempt so `log` and `queue list` say why.
+    private static func suppress(_ db: Database, id: Int64, reason: String, at now: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO delivery_attempt (outbound, attempted_at, outcome, detail) VALUES (?, ?, 'suppressed', ?)
+            """, arguments: [id, now, reason])
+        try db.execute(sql: """
+            UPDATE outbound SET status = 'suppressed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?
+            """, arguments: [reason, id])
     }
 
     public func renew(_ ids: [Int64], owner: String, until: Date) async throws {
@@ -57,8 +74,8 @@ extension SQLiteStore: OutboundQueue {
         try await pool.write { db in
             let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
             switch outcome {
-            case .delivered(let remote, let reply, let version):
-                (kind, host, code, detail, tls) = ("delivered", remote, reply.code, reply.lines.joined(separator: " "), version)
+            case .delivered(let remote, let replyCode, let text, let version):
+                (kind, host, code, detail, tls) = ("delivered", remote, replyCode, text, version)
             case .temporary(let remote, let reason):
                 (kind, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
             case .permanent(let remote, let reason):
@@ -101,9 +118,10 @@ extension SQLiteStore: OutboundQueue {
         }
     }
 
-    public func nextDue() async throws -> Date? {
+    public func nextDue(channel: OutboundChannel) async throws -> Date? {
         try await pool.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbound WHERE channel = 'email' AND status = 'queued'")
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbound WHERE channel = ? AND status = 'queued'",
+                              arguments: [channel.rawValue])
         }
     }
 
@@ -111,6 +129,7 @@ extension SQLiteStore: OutboundQueue {
 
     public struct QueueEntry: Sendable, Equatable {
         public var id: Int64
+        public var channel: String
         public var status: String
         public var recipient: String
         public var envelopeSender: String
@@ -128,7 +147,7 @@ extension SQLiteStore: OutboundQueue {
             try Row.fetchAll(db, sql: """
                 SELECT * FROM outbound WHERE status IN ('queued', 'failed') OR ? ORDER BY id DESC LIMIT ?
                 """, arguments: [includeSent, limit]).map { row in
-                QueueEntry(id: row["id"], status: row["status"], recipient: row["recipient"],
+                QueueEntry(id: row["id"], channel: row["channel"], status: row["status"], recipient: row["recipient"],
                            envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
                            nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
                            sentAt: row["sent_at"], remoteHost: row["remote_host"])

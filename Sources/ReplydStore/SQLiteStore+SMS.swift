@@ -27,56 +27,73 @@ extension SQLiteStore {
                 return SMSReceipt(id: row["id"], duplicate: true, intent: row["intent"], replied: row["action"] == "reply", reason: row["reason"])
             }
             let id = db.lastInsertedRowID
-            guard let json = try String.fetchOne(db, sql: "SELECT settings FROM sms_list WHERE number = ?", arguments: [recipient]),
-                  let list = try? JSONDecoder().decode(SMSList.self, from: Data(json.utf8)) else {
+            let lists = try String.fetchAll(db, sql: "SELECT settings FROM sms_list WHERE number = ?", arguments: [recipient])
+                .compactMap { try? JSONDecoder().decode(SMSList.self, from: Data($0.utf8)) }
+            guard let route = SMSRouting.route(text: text, lists: lists) else {
                 try db.execute(sql: "UPDATE inbound_sms SET action = 'none', reason = 'no-list' WHERE id = ?", arguments: [id])
                 return SMSReceipt(id: id, duplicate: false, intent: nil, replied: false, reason: "no-list")
             }
-            let subscription = try Row.fetchOne(db, sql: "SELECT status, last_autoreply_at FROM sms_subscription WHERE list = ? AND number = ?",
-                                                arguments: [list.number, sender])
-            let facts = SMSFacts(optedOut: subscription?["status"] == "out", subscribed: subscription?["status"] == "in",
-                                 lastAutoreplyAt: subscription?["last_autoreply_at"])
-            let decision = SMSPolicy.decide(text: text, list: list, facts: facts, now: now)
-            if let change = decision.subscription {
-                try db.execute(sql: """
-                    INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (list, number) DO UPDATE SET status = excluded.status, changed_at = excluded.changed_at
-                    """, arguments: [list.number, sender, change == .optOut ? "out" : "in", now])
-            }
+            var first: SMSDecision?
             var outbound: Int64?
-            if let reply = decision.reply {
-                if decision.intent == .message {
-                    try db.execute(sql: """
-                        INSERT INTO sms_subscription (list, number, status, changed_at, last_autoreply_at) VALUES (?, ?, 'in', ?, ?)
-                        ON CONFLICT (list, number) DO UPDATE SET last_autoreply_at = excluded.last_autoreply_at
-                        """, arguments: [list.number, sender, now, now])
-                }
-                try db.execute(sql: """
-                    INSERT INTO outbound (channel, mailbox, envelope_sender, recipient, subject, data, status, created_at, next_attempt_at)
-                    VALUES ('sms', ?, ?, ?, ?, ?, 'queued', ?, ?)
-                    """, arguments: [list.number, list.number, sender, decision.intent.rawValue, Data(reply.utf8), now, now])
-                outbound = db.lastInsertedRowID
+            for list in route.lists {
+                let decision = try Self.apply(db, text: route.text, intent: route.intent, list: list, sender: sender,
+                                              queueReply: outbound == nil, at: now)
+                first = first ?? decision.0
+                outbound = outbound ?? decision.1
             }
-            try db.execute(sql: "UPDATE inbound_sms SET intent = ?, action = ?, reason = ?, outbound = ? WHERE id = ?",
-                           arguments: [decision.intent.rawValue, outbound == nil ? "none" : "reply", decision.reason?.rawValue, outbound, id])
+            let decision = first!
+            try db.execute(sql: "UPDATE inbound_sms SET list = ?, intent = ?, action = ?, reason = ?, outbound = ? WHERE id = ?",
+                           arguments: [route.lists[0].key, decision.intent.rawValue, outbound == nil ? "none" : "reply",
+                                       outbound == nil ? decision.reason?.rawValue : nil, outbound, id])
             return SMSReceipt(id: id, duplicate: false, intent: decision.intent.rawValue, replied: outbound != nil,
-                              reason: decision.reason?.rawValue)
+                              reason: outbound == nil ? decision.reason?.rawValue : nil)
         }
+    }
+
+    /// Decides for one list and records the subscription change; queues the reply when asked to
+    /// (a bare STOP to a shared number opts out of every list there, with one farewell).
+    private static func apply(_ db: Database, text: String, intent: SMSKeywords.Intent?, list: SMSList, sender: String,
+                              queueReply: Bool, at now: Date) throws -> (SMSDecision, Int64?) {
+        let subscription = try Row.fetchOne(db, sql: "SELECT status, last_autoreply_at FROM sms_subscription WHERE list = ? AND number = ?",
+                                            arguments: [list.key, sender])
+        let facts = SMSFacts(optedOut: subscription?["status"] == "out", subscribed: subscription?["status"] == "in",
+                             lastAutoreplyAt: subscription?["last_autoreply_at"])
+        let decision = SMSPolicy.decide(text: text, list: list, facts: facts, now: now, intent: intent)
+        if let change = decision.subscription {
+            // The opt-out time stays that of the first STOP: the send gate lets that farewell through.
+            try db.execute(sql: """
+                INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (list, number) DO UPDATE SET status = excluded.status,
+                    changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
+                """, arguments: [list.key, sender, change == .optOut ? "out" : "in", now])
+        }
+        guard queueReply, let reply = decision.reply else { return (decision, nil) }
+        if decision.intent == .message {
+            try db.execute(sql: """
+                INSERT INTO sms_subscription (list, number, status, changed_at, last_autoreply_at) VALUES (?, ?, 'in', ?, ?)
+                ON CONFLICT (list, number) DO UPDATE SET last_autoreply_at = excluded.last_autoreply_at
+                """, arguments: [list.key, sender, now, now])
+        }
+        try db.execute(sql: """
+            INSERT INTO outbound (channel, mailbox, envelope_sender, recipient, subject, data, status, created_at, next_attempt_at)
+            VALUES ('sms', ?, ?, ?, ?, ?, 'queued', ?, ?)
+            """, arguments: [list.key, list.number, sender, decision.intent.rawValue, Data(reply.utf8), now, now])
+        return (decision, db.lastInsertedRowID)
     }
 
     public func setSMSList(_ list: SMSList, at now: Date) async throws {
         let json = String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
         try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO sms_list (number, settings, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (number) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
-                """, arguments: [list.number, json, now])
+                INSERT INTO sms_list (key, number, prefix, settings, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+                """, arguments: [list.key, list.number, list.prefix, json, now])
         }
     }
 
     public func smsLists() async throws -> [SMSList] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT settings FROM sms_list ORDER BY number").map {
+            try String.fetchAll(db, sql: "SELECT settings FROM sms_list ORDER BY key").map {
                 try JSONDecoder().decode(SMSList.self, from: Data($0.utf8))
             }
         }

@@ -157,6 +157,25 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v5: sms lists by number and prefix") { db in
+            // Lists sharing a number are told apart by a keyword prefix; `key` is the number, or
+            // "number PREFIX", and is what subscriptions and queued replies (outbound.mailbox) refer to.
+            try db.execute(sql: """
+                CREATE TABLE sms_list_v5 (
+                    key TEXT PRIMARY KEY,
+                    number TEXT NOT NULL,
+                    prefix TEXT,
+                    settings TEXT NOT NULL,          -- JSON of ReplydCore.SMSList
+                    updated_at DATETIME NOT NULL
+                );
+                INSERT INTO sms_list_v5 (key, number, prefix, settings, updated_at)
+                    SELECT number, number, NULL, settings, updated_at FROM sms_list;
+                DROP TABLE sms_list;
+                ALTER TABLE sms_list_v5 RENAME TO sms_list;
+                CREATE INDEX sms_list_number ON sms_list(number);
+                ALTER TABLE inbound_sms ADD COLUMN list TEXT;   -- the key of the list it was routed to
+                """)
+        }
         return migrator
     }
 }

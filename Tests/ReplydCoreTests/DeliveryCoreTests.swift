@@ -57,7 +57,7 @@ import Testing
         } else {
             Issue.record("5xx is permanent")
         }
-        #expect(schedule.next(after: .delivered(host: "h", reply: SMTPReply(250, nil, "ok"), tlsVersion: nil), attempts: 1, queuedAt: queued, now: queued) == .done)
+        #expect(schedule.next(after: .delivered(host: "h", code: 250, detail: "ok", tlsVersion: nil), attempts: 1, queuedAt: queued, now: queued) == .done)
     }
 }
 

@@ -24,24 +24,24 @@ import Testing
     }
 
     @Test func leasesAreExclusiveUntilTheyExpire() async throws {
-        let first = try await store.claimDue(owner: "a", now: now.addingTimeInterval(10), limit: 3, lease: .seconds(60))
+        let first = try await store.claimDue(channel: .email, owner: "a", now: now.addingTimeInterval(10), limit: 3, lease: .seconds(60))
         #expect(first.map(\.id) == [1, 2, 3])
-        let second = try await store.claimDue(owner: "b", now: now.addingTimeInterval(10), limit: 10, lease: .seconds(60))
+        let second = try await store.claimDue(channel: .email, owner: "b", now: now.addingTimeInterval(10), limit: 10, lease: .seconds(60))
         #expect(second.map(\.id) == [4, 5])
-        #expect(try await store.claimDue(owner: "c", now: now.addingTimeInterval(20), limit: 10, lease: .seconds(60)).isEmpty)
+        #expect(try await store.claimDue(channel: .email, owner: "c", now: now.addingTimeInterval(20), limit: 10, lease: .seconds(60)).isEmpty)
         // Owner a died: after its lease, its items are claimed again.
-        let again = try await store.claimDue(owner: "c", now: now.addingTimeInterval(71), limit: 10, lease: .seconds(60))
+        let again = try await store.claimDue(channel: .email, owner: "c", now: now.addingTimeInterval(71), limit: 10, lease: .seconds(60))
         #expect(again.map(\.id) == [1, 2, 3, 4, 5])
     }
 
     @Test func onlyDueItemsAreClaimed() async throws {
-        #expect(try await store.claimDue(owner: "a", now: now.addingTimeInterval(1), limit: 10, lease: .seconds(60)).map(\.id) == [1, 2])
-        #expect(try await store.nextDue() == now)
+        #expect(try await store.claimDue(channel: .email, owner: "a", now: now.addingTimeInterval(1), limit: 10, lease: .seconds(60)).map(\.id) == [1, 2])
+        #expect(try await store.nextDue(channel: .email) == now)
     }
 
     @Test func completionRecordsAttemptsAndStatus() async throws {
-        let items = try await store.claimDue(owner: "a", now: now.addingTimeInterval(10), limit: 3, lease: .seconds(60))
-        try await store.complete(items[0], outcome: .delivered(host: "mx:25", reply: SMTPReply(250, "2.0.0", "ok"), tlsVersion: "TLSv1.3"),
+        let items = try await store.claimDue(channel: .email, owner: "a", now: now.addingTimeInterval(10), limit: 3, lease: .seconds(60))
+        try await store.complete(items[0], outcome: .delivered(host: "mx:25", code: 250, detail: "ok", tlsVersion: "TLSv1.3"),
                                  next: .done, at: now)
         try await store.complete(items[1], outcome: .temporary(host: "mx:25", reason: "451 4.7.1 later"),
                                  next: .retry(at: now.addingTimeInterval(120)), at: now)
@@ -67,10 +67,39 @@ import Testing
     }
 
     @Test func releaseGivesItemsBack() async throws {
-        let items = try await store.claimDue(owner: "a", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60))
+        let items = try await store.claimDue(channel: .email, owner: "a", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60))
         try await store.release(items[0].id, owner: "someone-else")
-        #expect(try await store.claimDue(owner: "b", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60)).first?.id == 2)
+        #expect(try await store.claimDue(channel: .email, owner: "b", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60)).first?.id == 2)
         try await store.release(items[0].id, owner: "a")
-        #expect(try await store.claimDue(owner: "b", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60)).first?.id == 1)
+        #expect(try await store.claimDue(channel: .email, owner: "b", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60)).first?.id == 1)
+    }
+
+    @Test func smsClaimsSkipWhatAnOptOutForbids() async throws {
+        let list = SMSList(number: "+48500100200", name: "promo", welcome: "hi", farewell: "bye", help: "help", autoreply: "thanks")
+        try await store.setSMSList(list, at: now)
+        let autoreply = try await store.recordInboundSMS(provider: "p", providerID: "1", from: "+48600700800", to: list.number,
+                                                         text: "hello", at: now)
+        #expect(autoreply.replied)
+        let farewell = try await store.recordInboundSMS(provider: "p", providerID: "2", from: "+48600700800", to: list.number,
+                                                        text: "stop", at: now.addingTimeInterval(30))
+        #expect(farewell.replied)
+        // The e-mail worker never sees SMS items, and vice versa.
+        #expect(try await store.claimDue(channel: .email, owner: "e", now: now.addingTimeInterval(60), limit: 100, lease: .seconds(60))
+            .allSatisfy { $0.recipient.contains("@") })
+        let claimed = try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(60), limit: 10, lease: .seconds(60))
+        #expect(claimed.map { String(decoding: $0.data, as: UTF8.self) } == ["bye"])
+        let suppressed = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT status, last_error FROM outbound WHERE channel = 'sms' AND subject = 'message'")
+                .map { [$0["status"] as String, $0["last_error"] as String] }
+        }
+        #expect(suppressed.count == 1)
+        #expect(suppressed.first?[0] == "suppressed")
+        #expect(suppressed.first?[1].hasPrefix("opted-out") == true)
+        // A later STOP does not move the opt-out time: the first farewell still goes out on a retry.
+        _ = try await store.recordInboundSMS(provider: "p", providerID: "3", from: "+48600700800", to: list.number,
+                                             text: "STOP", at: now.addingTimeInterval(90))
+        try await store.release(claimed[0].id, owner: "s")
+        #expect(try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(120), limit: 10, lease: .seconds(60))
+            .map(\.id) == [claimed[0].id])
     }
 }

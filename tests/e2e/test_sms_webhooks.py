@@ -149,3 +149,34 @@ def test_unconfigured_webhooks_are_404(make_server):
     server = make_server()
     status, _ = post(server, "/sms/inbound", b"{}", {"X-Signature": "sha256=00"})
     assert status == 404
+
+
+def test_lists_sharing_a_number_by_prefix(sms_server):
+    """PIZZA picks its list; the prefix alone joins; a bare STOP leaves every list at the number."""
+    sms_server.run_cli("sms", "list-set", LIST, "--prefix", "pizza", "--name", "pizza", "--welcome", "Pizza: witaj!",
+                       "--farewell", "Pizza: wypisano.", "--help", "Pizza: pomoc", "--autoreply", "Pizza: dzięki!")
+    assert "+48500100200 PIZZA  pizza" in sms_server.run_cli("sms", "lists").stdout
+    number = "+48600000010"
+    assert inbound(sms_server, number, "Pizza", "z1")[1]["intent"] == "opt-in"
+    assert inbound(sms_server, number, "PIZZA help", "z2")[1]["intent"] == "help"
+    assert inbound(sms_server, number, "pizza stop", "z3")[1]["intent"] == "opt-out"
+    assert inbound(sms_server, number, "Hej", "z4")[1]["replied"] is True  # the number's own list still answers
+    assert inbound(sms_server, number, "STOP", "z5")[1]["replied"] is True
+    assert [row["text"] for row in sms_outbound(sms_server)] == [
+        "Pizza: witaj!", "Pizza: pomoc", "Pizza: wypisano.", "Dziękujemy za wiadomość.", "Wypisano. Odpisz START, aby wrócić."]
+    assert db_query(sms_server, "SELECT list, status FROM sms_subscription WHERE number = ? ORDER BY list", number) == [
+        {"list": LIST, "status": "out"}, {"list": LIST + " PIZZA", "status": "out"}]
+    assert [row["list"] for row in db_query(sms_server, "SELECT list FROM inbound_sms ORDER BY id")] == [
+        LIST + " PIZZA"] * 3 + [LIST] * 2
+
+
+def test_keyword_words_are_configurable_per_list(make_server):
+    server = make_server(CONFIG)
+    server.run_cli("sms", "list-set", LIST, "--name", "fr", "--welcome", "Bienvenue", "--farewell", "Au revoir",
+                   "--help", "Aide", "--opt-out-words", "ARRET, stop", "--opt-in-words", "GO", "--help-words", "AIDE")
+    assert inbound(server, "+48600000011", "arrêt", "k1")[1]["intent"] == "opt-out"
+    assert inbound(server, "+48600000011", "START", "k2")[1]["intent"] == "message"
+    assert inbound(server, "+48600000011", "go", "k3")[1]["intent"] == "opt-in"
+    bad = server.run_cli("sms", "list-set", LIST, "--name", "x", "--welcome", "w", "--farewell", "f", "--help", "h",
+                         "--prefix", "STOP", check=False)
+    assert bad.returncode != 0 and "is a keyword itself" in bad.stderr

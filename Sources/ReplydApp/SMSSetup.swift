@@ -1,0 +1,35 @@
+import Logging
+import ReplydConfig
+import ReplydCore
+import ReplydDelivery
+import ReplydSMS
+
+extension Configuration {
+    /// The SMS worker and its sender as configured, or nil when `sms.provider` is "none". SMS items
+    /// share the durable queue, leases and retry schedule with e-mail; only the hand-off differs.
+    func smsWorker(queue: any OutboundQueue, logger: Logger) throws -> (DeliveryWorker, SMSSender)? {
+        guard let kind = SMSProviderSettings.Kind(rawValue: sms.provider) else { return nil }
+        let provider = SMSProviderSettings(
+            kind: kind, baseURL: sms.providerURL, twilioAccountSID: sms.twilioAccountSID, twilioAuthToken: sms.twilioAuthToken,
+            mprofiAPIKey: sms.mprofiAPIKey, httpToken: sms.httpToken)
+        let sender = try SMSSender(settings: provider, caFile: sms.providerCAFile, timeout: sms.providerTimeout)
+        let worker = DeliveryWorker(
+            queue: queue,
+            // Every SMS goes to the same provider: the per-destination limit is the whole concurrency.
+            options: .init(channel: .sms, concurrency: sms.sendConcurrency, perDestination: sms.sendConcurrency,
+                           lease: delivery.lease, pollInterval: delivery.pollInterval,
+                           schedule: RetrySchedule(firstRetry: delivery.firstRetry, maxInterval: delivery.maxRetryInterval,
+                                                   maxAge: delivery.maxAge),
+                           shutdownGrace: server.shutdownGrace),
+            logger: logger,
+            deliver: { await sender.send($0) })
+        return (worker, sender)
+    }
+
+    var smsDescription: String {
+        guard let kind = SMSProviderSettings.Kind(rawValue: sms.provider) else {
+            return "hold: SMS replies are queued, not sent (set [sms] provider)"
+        }
+        return "\(kind.rawValue) at \(sms.providerURL ?? SMSProviderSettings.defaultBaseURL(kind) ?? "?")"
+    }
+}
