@@ -26,10 +26,7 @@ struct SMSCommand: AsyncParsableCommand {
         @Flag(help: "Autoreply only to subscribed numbers.") var subscribersOnly = false
         @Flag(help: "Transliterate Polish letters so texts stay in GSM-7.") var transliterate = false
         @Option(help: "At most one autoreply per number per this many days.") var days: Int = 7
-        @Option(help: "Opt-out words, comma-separated (default: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, NIE).")
-        var optOutWords: String?
-        @Option(help: "Opt-in words, comma-separated (default: START, YES, UNSTOP, TAK).") var optInWords: String?
-        @Option(help: "Help words, comma-separated (default: HELP, INFO, POMOC).") var helpWords: String?
+        @OptionGroup var words: KeywordOptions
 
         func run() async throws {
             let config = try common.loadConfig().configuration
@@ -41,19 +38,7 @@ struct SMSCommand: AsyncParsableCommand {
                 printError("--days must be at least 1")
                 throw ExitCode(1)
             }
-            let standard = SMSKeywords.standard
-            func words(_ text: String?, _ fallback: Set<String>, _ flag: String) throws -> Set<String> {
-                guard let text else { return fallback }
-                let list = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                guard !list.isEmpty, list.allSatisfy({ !$0.contains(" ") }) else {
-                    printError("\(flag): expected single words separated by commas, found \"\(text)\"")
-                    throw ExitCode(1)
-                }
-                return Set(list)
-            }
-            let keywords = SMSKeywords(optOut: try words(optOutWords, standard.optOut, "--opt-out-words"),
-                                       optIn: try words(optInWords, standard.optIn, "--opt-in-words"),
-                                       help: try words(helpWords, standard.help, "--help-words"))
+            let keywords = try words.keywords()
             if let prefix {
                 guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber }) else {
                     printError("--prefix: a single word of letters and digits, found \"\(prefix)\"")

@@ -66,9 +66,32 @@ public enum ReplyComposer {
             subject = vacation.locale == "pl" ? "Automatyczna odpowiedź" : "Automated reply"
         }
 
+        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: vacation.ownerName, address: vacation.mailbox),
+                            recipient: plan.recipient, subject: subject, body: body, answering: message, messageID: messageID, date: date)
+        return Reply(envelopeSender: useMailboxAsEnvelopeSender ? vacation.mailbox : "",
+                     recipient: plan.recipient, subject: subject, body: body, data: data)
+    }
+
+    /// A mail list's answer (welcome, farewell, help) to the sender of `message`, from the list's address.
+    public static func composeListAnswer(list: MailList, body text: String, message: InboundMessage, messageID: String,
+                                         date: Date, useListAsEnvelopeSender: Bool = false) -> Reply {
+        let recipient = message.envelopeSender
+        let original = message.subject.map(MIMEEncoding.scrubbed).map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let subject = original.isEmpty ? MIMEEncoding.scrubbed(list.name) : (original.lowercased().hasPrefix("re:") ? original : "Re: " + original)
+        let body = text.hasSuffix("\n") ? text : text + "\n"
+        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: list.name, address: list.address),
+                            recipient: recipient, subject: subject, body: body, answering: message, messageID: messageID, date: date)
+        return Reply(envelopeSender: useListAsEnvelopeSender ? list.address : "", recipient: recipient, subject: subject,
+                     body: body, data: data)
+    }
+
+    /// The reply's bytes: headers that thread it under the original and mark it automatic, then the
+    /// UTF-8 body as quoted-printable.
+    static func assemble(from: String, recipient: String, subject: String, body: String, answering message: InboundMessage,
+                         messageID: String, date: Date) -> [UInt8] {
         var lines: [String] = []
-        lines.append(MIMEEncoding.addressHeader("From", displayName: vacation.ownerName, address: vacation.mailbox))
-        lines.append("To: <\(MIMEEncoding.scrubbed(plan.recipient))>")
+        lines.append(from)
+        lines.append("To: <\(MIMEEncoding.scrubbed(recipient))>")
         lines.append(MIMEEncoding.header("Subject", subject))
         lines.append("Date: \(MIMEEncoding.date(date))")
         lines.append("Message-ID: \(messageID)")
@@ -84,8 +107,7 @@ public enum ReplyComposer {
         lines.append("Content-Type: text/plain; charset=utf-8")
         lines.append("Content-Transfer-Encoding: quoted-printable")
         let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + MIMEEncoding.quotedPrintable(body)
-        return Reply(envelopeSender: useMailboxAsEnvelopeSender ? vacation.mailbox : "",
-                     recipient: plan.recipient, subject: subject, body: body, data: Array(text.utf8))
+        return Array(text.utf8)
     }
 
     /// `{{% CONTENT_TYPE: TEXT}}`: plain text, no HTML escaping of the values.

@@ -39,6 +39,10 @@ enum ReplyEngine {
         for recipient in message.recipients {
             let key = recipient.lowercased()
             guard seen.insert(key).inserted else { continue }
+            if let list = try mailList(for: key, delimiter: engine.recipientDelimiter, db: db) {
+                try processListMail(message, id: id, list: list, recipient: key, engine: engine, db: db)
+                continue
+            }
             let vacation = try vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
             let facts = try facts(for: message, vacation: vacation, db: db)
             var decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation,
@@ -63,13 +67,59 @@ enum ReplyEngine {
         }
     }
 
-    static func vacation(for recipient: String, delimiter: Character?, db: Database) throws -> Vacation? {
+    /// The address, then the address without its `+tag`.
+    static func candidates(_ recipient: String, delimiter: Character?) -> [String] {
         var candidates = [recipient]
         if let delimiter, let at = recipient.lastIndex(of: "@"),
            let cut = recipient[..<at].firstIndex(of: delimiter), cut > recipient.startIndex {
             candidates.append(String(recipient[..<cut] + recipient[at...]))
         }
-        for candidate in candidates {
+        return candidates
+    }
+
+    static func mailList(for recipient: String, delimiter: Character?, db: Database) throws -> MailList? {
+        for candidate in candidates(recipient, delimiter: delimiter) {
+            if let json = try String.fetchOne(db.cachedStatement(sql: "SELECT settings FROM mail_list WHERE address = ?"),
+                                              arguments: [candidate]) {
+                return try JSONDecoder().decode(MailList.self, from: Data(json.utf8))
+            }
+        }
+        return nil
+    }
+
+    /// Mail to a list address: a keyword in the subject or first line subscribes, unsubscribes or
+    /// asks for help; the change, the answer and the decision commit with the message.
+    static func processListMail(_ message: InboundMessage, id: Int64, list: MailList, recipient: String,
+                                engine: ReplyEngineSettings, db: Database) throws {
+        let sender = message.envelopeSender.lowercased()
+        let status = try String.fetchOne(db, sql: "SELECT status FROM mail_subscription WHERE list = ? AND address = ?",
+                                         arguments: [list.address, sender])
+        let facts = SMSFacts(optedOut: status == "out", subscribed: status == "in")
+        let decision = MailListPolicy.decide(message: message, list: list, facts: facts, now: message.receivedAt)
+        if let change = decision.subscription {
+            try db.execute(sql: """
+                INSERT INTO mail_subscription (list, address, status, changed_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (list, address) DO UPDATE SET status = excluded.status,
+                    changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
+                """, arguments: [list.address, sender, change == .optOut ? "out" : "in", message.receivedAt])
+        }
+        var outboundID: Int64?
+        if let body = decision.reply {
+            let reply = ReplyComposer.composeListAnswer(list: list, body: body, message: message, messageID: engine.makeMessageID(),
+                                                        date: message.receivedAt,
+                                                        useListAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
+            outboundID = try enqueue(reply, mailbox: list.address, inbound: id, at: message.receivedAt, db: db)
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, recipient, list.address, outboundID == nil ? "suppress" : "reply",
+                             outboundID == nil ? "list: \(decision.reason ?? "no answer")" : nil, "[]", outboundID,
+                             message.receivedAt])
+    }
+
+    static func vacation(for recipient: String, delimiter: Character?, db: Database) throws -> Vacation? {
+        for candidate in candidates(recipient, delimiter: delimiter) {
             let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT settings FROM vacation WHERE mailbox = ?
                 UNION ALL

@@ -176,6 +176,22 @@ enum Schema {
                 ALTER TABLE inbound_sms ADD COLUMN list TEXT;   -- the key of the list it was routed to
                 """)
         }
+        migrator.registerMigration("v6: mail lists") { db in
+            try db.execute(sql: """
+                CREATE TABLE mail_list (
+                    address TEXT PRIMARY KEY,        -- lower-cased
+                    settings TEXT NOT NULL,          -- JSON of ReplydCore.MailList
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE mail_subscription (
+                    list TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    status TEXT NOT NULL,            -- 'in' or 'out'
+                    changed_at DATETIME NOT NULL,
+                    PRIMARY KEY (list, address)
+                );
+                """)
+        }
         return migrator
     }
 }

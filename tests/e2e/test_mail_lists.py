@@ -1,0 +1,93 @@
+"""E-mail lists over real SMTP (smtplib): a keyword in the subject or the first line subscribes,
+unsubscribes or asks for help; the answer is queued as an automatic reply from the list address;
+automatic mail changes nothing."""
+from email.message import EmailMessage
+
+import pytest
+
+from conftest import db_query, deliver, make_message, only_decision, only_reply, outbound_rows, reply_body
+
+LIST = "news@example.test"
+
+
+@pytest.fixture
+def list_server(make_server):
+    server = make_server()
+    result = server.run_cli("mail-list", "set", "News@Example.test", "--name", "Nowości", "--welcome", "Witaj na liście!",
+                            "--farewell", "Wypisano. Napisz START, aby wrócić.", "--help", "Napisz START albo STOP.")
+    assert "mail list Nowości set at news@example.test" in result.stdout
+    return server
+
+
+def send(server, subject, body="\r\n", sender="ewa@client.test", extra_headers=()):
+    message = make_message(subject=subject, body=body, sender=f"Ewa <{sender}>", to=LIST, extra_headers=extra_headers)
+    return deliver(server, message, sender=sender, rcpts=(LIST,))
+
+
+def subscription(server, address="ewa@client.test"):
+    rows = db_query(server, "SELECT status FROM mail_subscription WHERE list = ? AND address = ?", LIST, address)
+    return rows[0]["status"] if rows else None
+
+
+def test_start_in_the_subject_subscribes_with_a_welcome(list_server):
+    message_id = send(list_server, "START")
+    row, reply = only_reply(list_server, message_id)
+    assert row["recipient"] == "ewa@client.test" and row["envelope_sender"] == "" and row["mailbox"] == LIST
+    assert reply["From"].addresses[0].addr_spec == LIST and reply["From"].addresses[0].display_name == "Nowości"
+    assert reply["Subject"] == "Re: START"
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert reply["In-Reply-To"] is not None
+    assert reply_body(reply) == "Witaj na liście!\n"
+    assert subscription(list_server) == "in"
+    assert only_decision(list_server, message_id)["action"] == "reply"
+    assert "1 subscribed, 0 unsubscribed" in list_server.run_cli("mail-list", "show").stdout
+
+
+def test_stop_as_the_first_line_of_a_multipart_mail(list_server):
+    send(list_server, "START")
+    message = EmailMessage()
+    message["From"] = "Ewa <ewa@client.test>"
+    message["To"] = LIST
+    message["Subject"] = "Re: Witaj na liście!"
+    message.set_content("stop\n\n> Witaj na liście!\n")
+    message.add_alternative("<div>stop</div>", subtype="html")
+    message_id = deliver(list_server, message.as_bytes().replace(b"\n", b"\r\n"), sender="ewa@client.test", rcpts=(LIST,))
+    _, reply = only_reply(list_server, message_id)
+    assert reply_body(reply) == "Wypisano. Napisz START, aby wrócić.\n"
+    assert subscription(list_server) == "out"
+    # A second STOP, or anything else, is not answered; START is.
+    again = send(list_server, "STOP")
+    assert outbound_rows(list_server, again) == []
+    assert "already-opted-out" in only_decision(list_server, again)["reason"]
+    assert outbound_rows(list_server, send(list_server, "HELP")) == []
+    assert len(outbound_rows(list_server, send(list_server, "tak"))) == 1
+    assert subscription(list_server) == "in"
+    assert "ewa@client.test  subscribed" in list_server.run_cli("mail-list", "show", LIST).stdout
+
+
+def test_help_and_plain_mail(list_server):
+    _, reply = only_reply(list_server, send(list_server, "Pytanie", body="POMOC\r\n"))
+    assert reply_body(reply) == "Napisz START albo STOP.\n"
+    plain = send(list_server, "Kiedy wysyłka?", body="Stop the presses, when is the next issue?\r\n")
+    assert outbound_rows(list_server, plain) == []
+    assert "not-a-keyword" in only_decision(list_server, plain)["reason"]
+
+
+@pytest.mark.parametrize("headers, sender", [(("Auto-Submitted: auto-replied",), "ewa@client.test"),
+                                             (("List-Id: <other.lists.example>",), "ewa@client.test"),
+                                             (("Precedence: bulk",), "ewa@client.test"),
+                                             ((), "mailer-daemon@client.test")])
+def test_automatic_mail_never_unsubscribes_or_gets_an_answer(list_server, headers, sender):
+    send(list_server, "START", sender=sender)
+    before = subscription(list_server, sender)
+    message_id = send(list_server, "STOP", sender=sender, extra_headers=headers)
+    assert outbound_rows(list_server, message_id) == []
+    assert "automatic" in only_decision(list_server, message_id)["reason"]
+    assert subscription(list_server, sender) == before
+
+
+def test_list_address_must_be_local(make_server):
+    server = make_server()
+    result = server.run_cli("mail-list", "set", "news@elsewhere.test", "--name", "x", "--welcome", "w", "--farewell", "f",
+                            "--help", "h", check=False)
+    assert result.returncode != 0 and "not a local domain" in result.stderr
