@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure core: message model, header parsing, the SMTP protocol state machine, the reply policy
@@ -41,7 +43,8 @@ let package = Package(
         // The SQLite store behind a narrow async interface.
         .target(
             name: "ReplydStore",
-            dependencies: ["ReplydCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ReplydCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
         // The SMTP listener: SwiftNIO sockets and STARTTLS around the core state machine.
@@ -56,6 +59,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -70,6 +74,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -87,11 +92,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The admin API under /api/v1 (Hummingbird): token scopes, JSON handlers over the store.
+        .target(
+            name: "ReplydAPI",
+            dependencies: [
+                "ReplydCore", "ReplydConfig", "ReplydStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
         // Wiring: commands, start-up, development certificate, HTTP.
         .target(
             name: "ReplydApp",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP", "ReplydDelivery", "ReplydSMS",
+                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,6 +115,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -114,5 +131,6 @@ let package = Package(
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS"], swiftSettings: strict),
+        .testTarget(name: "ReplydAPITests", dependencies: ["ReplydAPI"], swiftSettings: strict),
     ]
 )

@@ -1,14 +1,17 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ReplydAPI
 
-/// The HTTP side: `/healthz` and the SMS webhooks; the admin API is mounted here as it arrives.
+/// The HTTP side: `/healthz`, `/metrics`, the SMS webhooks and the admin API.
 enum HTTPServer {
-    static func make(host: String, port: Int, logger: Logger, sms: SMSWebhooks,
+    static func make(host: String, port: Int, logger: Logger, sms: SMSWebhooks, api: AdminAPI, metrics: MetricsEndpoint,
                      onRunning: @escaping @Sendable (SocketAddress?) -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         sms.register(on: router)
+        api.register(on: router)
+        metrics.register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "replyd"),

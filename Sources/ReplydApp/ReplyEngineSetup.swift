@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReplydAPI
 import ReplydConfig
 import ReplydCore
 import ReplydStore
@@ -15,6 +16,14 @@ extension Configuration {
             useMailboxAsEnvelopeSender: replies.envelopeSender == "mailbox",
             recipientDelimiter: mail.recipientDelimiter.flatMap(\.first),
             makeMessageID: { "<\(UUID().uuidString.lowercased())@\(hostname)>" })
+    }
+}
+
+extension Configuration {
+    var adminAPISettings: AdminAPI.Settings {
+        AdminAPI.Settings(tokens: api.tokens, maxBody: api.maxBody, localDomains: mail.localDomains,
+                          configuredMailboxes: mail.mailboxes, maxDays: replies.maxDays,
+                          defaultCountryCode: sms.defaultCountryCode, engine: replyEngine, hostname: server.hostname)
     }
 }
 

@@ -4,11 +4,13 @@ import Logging
 import NIOCore
 import ReplydConfig
 import ReplydCore
+import ReplydAPI
 import ReplydDelivery
 import ReplydSMS
 import ReplydSMTP
 import ReplydStore
 import ServiceLifecycle
+import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
+        // Before anything counts: swift-metrics hands out no-op counters until it is bootstrapped.
+        let metrics = MetricsEndpoint.bootstrap(store: store)
+        let directory = MailboxDirectory()
+        do {
+            directory.replace(with: try await store.acceptedAddresses())
+        } catch {
+            printError("replyd: cannot read mailboxes: \(error)")
+            throw ExitCode(1)
+        }
         let smtp = SMTPServer(
             options: .init(
                 host: config.smtp.listen.host, port: config.smtp.listen.port,
@@ -74,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
                 commandTimeout: config.smtp.commandTimeout,
                 dataTimeout: config.smtp.dataTimeout,
                 shutdownGrace: config.server.shutdownGrace,
-                sslContext: tls?.context),
+                sslContext: tls?.context,
+                directory: directory),
             store: store, logger: logger)
         let worker: DeliveryWorker?
         let smsWorker: (DeliveryWorker, SMSSender)?
@@ -106,13 +118,28 @@ struct ServeCommand: AsyncParsableCommand {
             """)
         let firstDomain = config.mail.localDomains[0]
         let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() })
+        let started = Date()
+        let httpAddress = Mutex<String>("?")
+        let smtpText = Self.describe(smtpAddress)
+        let api = AdminAPI(
+            store: store, settings: config.adminAPISettings, clock: { Date() },
+            addressesChanged: {
+                if let addresses = try? await store.acceptedAddresses() { directory.replace(with: addresses) }
+            },
+            status: {
+                ["version": ReplydCommand.configuration.version, "smtp": smtpText, "http": httpAddress.withLock { $0 },
+                 "started_at": started.formatted(Date.ISO8601FormatStyle()), "uptime_seconds": Int(Date().timeIntervalSince(started))]
+            })
         let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port, logger: logger,
-                                   sms: webhooks) { address in
+                                   sms: webhooks, api: api, metrics: metrics) { address in
+            httpAddress.withLock { $0 = address.map(Self.describe) ?? "?" }
             say("replyd: http listening on \(address.map(Self.describe) ?? "?")")
             say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: smtp), .init(service: http)] + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } },
+            services: [.init(service: smtp), .init(service: http),
+                       .init(service: DirectoryRefresher(store: store, directory: directory, interval: .seconds(10), logger: logger))]
+                + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -37,63 +37,50 @@ struct VacationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            let now = Date()
-            var problems: [String] = []
-            guard case .success(let mailbox) = MailAddress.parse(Substring(address)) else {
-                printError("\(address): not a mail address")
+            var fileProblems: [String: String] = [:]
+            let message = readText(messageFile, field: "message", problems: &fileProblems)
+            let internalMessage = internalMessageFile.map { readText($0, field: "internal_message", problems: &fileProblems) }
+            let form = VacationForm(
+                start: start, end: end, subject: subject, message: message, internalMessage: internalMessage,
+                contactsOnly: contactsOnly, sameDomain: sameDomain, days: days, timezone: timezone, locale: locale,
+                ownerName: ownerName, deputyName: deputyName, deputyAddress: deputyAddress, aliases: alias)
+            let site = VacationForm.Site(localDomains: config.mail.localDomains, maxDays: config.replies.maxDays)
+            let vacation: Vacation
+            switch form.validate(mailbox: address, site: site, now: Date()) {
+            case .success(let valid) where fileProblems.isEmpty:
+                vacation = valid
+            case .success:
+                Self.report(fileProblems)
                 throw ExitCode(1)
-            }
-            if !config.mail.localDomains.map({ $0.lowercased() }).contains(mailbox.domain) {
-                problems.append("\(address): \(mailbox.domain) is not a local domain (mail.local_domains)")
-            }
-            guard let zone = TimeZone(identifier: timezone) else {
-                printError("--timezone: unknown time zone \"\(timezone)\" (use an IANA name such as Europe/Warsaw)")
-                throw ExitCode(1)
-            }
-            let startDate = DateArgument.parse(start, timeZone: zone, now: now)
-            if startDate == nil { problems.append("--start: cannot read \"\(start)\" as a date") }
-            var endDate: Date?
-            if let end {
-                endDate = DateArgument.parse(end, timeZone: zone, now: now)
-                if endDate == nil { problems.append("--end: cannot read \"\(end)\" as a date") }
-            }
-            if let startDate, let endDate, endDate <= startDate { problems.append("--end must be after --start") }
-            if days < 1 { problems.append("--days must be at least 1") }
-            if days > config.replies.maxDays { problems.append("--days is over the site maximum of \(config.replies.maxDays) (replies.max_days)") }
-            if !["pl", "en"].contains(locale) { problems.append("--locale must be pl or en") }
-            for extra in alias where (try? MailAddress.parse(Substring(extra)).get()) == nil {
-                problems.append("--alias: \(extra) is not a mail address")
-            }
-            let message = readText(messageFile, option: "--message-file", problems: &problems)
-            let internalMessage = internalMessageFile.map { readText($0, option: "--internal-message-file", problems: &problems) }
-            guard problems.isEmpty, let startDate else {
-                problems.forEach(printError)
-                throw ExitCode(1)
-            }
-            let vacation = Vacation(
-                mailbox: mailbox.description, aliases: alias, ownerName: ownerName, start: startDate, end: endDate,
-                timeZone: timezone, locale: locale, subject: subject, message: message, internalMessage: internalMessage,
-                contactsOnly: contactsOnly, sameDomainOnly: sameDomain, days: days,
-                deputyName: deputyName, deputyAddress: deputyAddress)
-            do {
-                try ReplyComposer.validate(vacation)
-            } catch {
-                printError("not saved: \(error)")
+            case .failure(let problems):
+                Self.report(problems.fields.merging(fileProblems) { _, file in file })
                 throw ExitCode(1)
             }
             let store = try common.openStore(config)
-            try await store.setVacation(vacation, at: now)
+            try await store.setVacation(vacation, at: Date())
             try store.close()
             print("vacation reply set for \(vacation.mailbox): \(VacationCommand.describe(vacation))")
         }
 
-        func readText(_ path: String, option: String, problems: inout [String]) -> String {
+        /// The form's field names as this command's options.
+        static let options = ["mailbox": "ADDRESS", "start": "--start", "end": "--end", "subject": "--subject",
+                              "message": "--message-file", "internal_message": "--internal-message-file", "days": "--days",
+                              "timezone": "--timezone", "locale": "--locale", "aliases": "--alias",
+                              "deputy_address": "--deputy-address"]
+
+        static func report(_ problems: [String: String]) {
+            for (field, problem) in problems.sorted(by: { $0.key < $1.key }) {
+                printError("not saved: \(options[field] ?? field): \(problem)")
+            }
+        }
+
+        func readText(_ path: String, field: String, problems: inout [String: String]) -> String {
             guard let data = FileManager.default.contents(atPath: path) else {
-                problems.append("\(option): cannot read \(path)")
+                problems[field] = "cannot read \(path)"
                 return ""
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                problems.append("\(option): \(path) is not UTF-8 text")
+                problems[field] = "\(path) is not UTF-8 text"
                 return ""
             }
             return text

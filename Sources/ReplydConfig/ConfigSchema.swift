@@ -93,6 +93,10 @@ enum ConfigSchema {
                 duration("provider_timeout", \.sms.providerTimeout),
                 int("send_concurrency", \.sms.sendConcurrency, range: 1...1000),
             ],
+            "api": [
+                tokens("tokens", \.api.tokens),
+                size("max_body", \.api.maxBody, range: 1024...(256 << 20)),
+            ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
             ],
@@ -111,6 +115,41 @@ enum ConfigSchema {
                 }),
             ],
         ]
+    }
+
+    /// `[[api.tokens]]` tables: `name`, `token` (at least 16 characters), `scopes`.
+    static func tokens(_ key: String, _ path: WritableKeyPath<Configuration, [Configuration.API.Token]>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let array = value.array else { return "expected [[api.tokens]] tables, found \(typeName(value))" }
+            var tokens: [Configuration.API.Token] = []
+            for (index, element) in array.enumerated() {
+                let entry = "entry \(index + 1)"
+                guard let table = element.table else { return "\(entry): expected a table with name, token and scopes" }
+                for unknown in table.keys where !["name", "token", "scopes"].contains(unknown) {
+                    return "\(entry): unknown key \(unknown) (known: name, token, scopes)"
+                }
+                guard let name = table["name"]?.string, !name.isEmpty else { return "\(entry): name is required, a non-empty string" }
+                guard let secret = table["token"]?.string else { return "\(entry) (\(name)): token is required, a string" }
+                guard secret.count >= 16, !secret.contains(where: \.isWhitespace) else {
+                    return "\(entry) (\(name)): token must be at least 16 characters without spaces (e.g. `openssl rand -hex 24`)"
+                }
+                guard let scopeArray = table["scopes"]?.array, !scopeArray.isEmpty else {
+                    return "\(entry) (\(name)): scopes is required, a non-empty array of \(Configuration.API.scopes.joined(separator: ", "))"
+                }
+                var scopes = Set<String>()
+                for scope in scopeArray {
+                    guard let text = scope.string, Configuration.API.scopes.contains(text) else {
+                        return "\(entry) (\(name)): unknown scope \(scope.string.map { "\"\($0)\"" } ?? typeName(scope)) (known: \(Configuration.API.scopes.joined(separator: ", ")))"
+                    }
+                    scopes.insert(text)
+                }
+                if tokens.contains(where: { $0.name == name }) { return "\(entry): name \"\(name)\" is used twice" }
+                if tokens.contains(where: { $0.secret == secret }) { return "\(entry) (\(name)): the same token is given twice" }
+                tokens.append(.init(name: name, secret: secret, scopes: scopes))
+            }
+            config[keyPath: path] = tokens
+            return nil
+        }
     }
 
     static func typeName(_ value: TOMLValueConvertible) -> String {

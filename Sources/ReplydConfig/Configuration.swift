@@ -118,7 +118,31 @@ public struct Configuration: Sendable, Equatable {
         public var sendConcurrency = 4
     }
 
+    public struct API: Sendable, Equatable {
+        /// A bearer token of the admin API (`[[api.tokens]]`) and what it may do.
+        public struct Token: Sendable, Equatable {
+            public var name: String
+            public var secret: String
+            public var scopes: Set<String>
+
+            public init(name: String, secret: String, scopes: Set<String>) {
+                self.name = name
+                self.secret = secret
+                self.scopes = scopes
+            }
+        }
+
+        /// `admin` may do everything; `read` may read everything; the others may read and change one
+        /// area each.
+        public static let scopes = ["admin", "read", "mailboxes", "vacation", "contacts", "sms", "queue", "log", "notify"]
+
+        /// No tokens: the admin API answers 401 to everything (there is no anonymous access).
+        public var tokens: [Token] = []
+        public var maxBody = 1024 * 1024
+    }
+
     public var server = Server()
+    public var api = API()
     public var sms = SMS()
     public var delivery = Delivery()
     public var replies = Replies()

@@ -71,6 +71,14 @@ public struct ReplyPlan: Sendable, Equatable {
     public var responseID: String
     /// The effective period, after the site's bounds.
     public var days: Int
+
+    public init(recipient: String, mailbox: String, internalSender: Bool, responseID: String, days: Int) {
+        self.recipient = recipient
+        self.mailbox = mailbox
+        self.internalSender = internalSender
+        self.responseID = responseID
+        self.days = days
+    }
 }
 
 public struct Decision: Sendable, Equatable {

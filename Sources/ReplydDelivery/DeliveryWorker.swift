@@ -135,6 +135,7 @@ public final class DeliveryWorker: Service, Sendable {
             // The lease will run out and the item will be tried again: at-least-once.
             logger.error("cannot record delivery of \(item.id): \(error)")
         }
+        DeliveryMetrics.finished(channel: options.channel, next: next)
         switch outcome {
         case .delivered(let host, _, _, let tls):
             logger.info("delivered", metadata: ["id": "\(item.id)", "to": "\(item.recipient)", "host": "\(host)", "tls": "\(tls ?? "no")"])

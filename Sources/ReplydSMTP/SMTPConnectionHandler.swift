@@ -26,6 +26,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         var commandTimeout: TimeAmount
         var dataTimeout: TimeAmount
         var sslContext: NIOSSLContext?
+        var directory: MailboxDirectory?
         var store: any InboundStore
         var clock: @Sendable () -> Date
         var logger: Logger
@@ -48,7 +49,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let remote = context.channel.remoteAddress?.ipAddress ?? "unknown"
         logger[metadataKey: "remote"] = "\(remote)"
-        session = SMTPSession(settings: environment.settings, remoteAddress: remote)
+        var settings = environment.settings
+        if let directory = environment.directory, !settings.recipients.catchAll {
+            settings.recipients.mailboxes.formUnion(directory.snapshot)
+        }
+        session = SMTPSession(settings: settings, remoteAddress: remote)
+        SMTPMetrics.connected()
         buffer = context.channel.allocator.buffer(capacity: 4096)
         write(session.greeting, context: context)
         context.flush()
@@ -185,6 +191,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 64)
         out.writeString(reply.wire)
+        SMTPMetrics.replied(reply)
         context.write(wrapOutboundOut(out), promise: nil)
     }
 
@@ -221,6 +228,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 logger.info("accepted message", metadata: ["id": "\(id)", "from": "\(message.sender)",
                                                           "rcpts": "\(message.recipients.count)", "size": "\(message.data.count)"])
                 output = self.session.committed(id: String(id))
+                SMTPMetrics.accepted()
             case .failure(let error):
                 logger.error("commit failed, answering 451: \(error)")
                 output = self.session.commitFailed()

@@ -20,10 +20,12 @@ public final class SMTPServer: Service, Sendable {
         public var dataTimeout: Duration
         public var shutdownGrace: Duration
         public var sslContext: NIOSSLContext?
+        public var directory: MailboxDirectory?
 
         public init(host: String, port: Int, settings: SMTPSession.Settings, maxLineLength: Int,
                     maxConnections: Int, commandTimeout: Duration, dataTimeout: Duration,
-                    shutdownGrace: Duration, sslContext: NIOSSLContext?) {
+                    shutdownGrace: Duration, sslContext: NIOSSLContext?, directory: MailboxDirectory? = nil) {
+            self.directory = directory
             self.host = host
             self.port = port
             self.settings = settings
@@ -70,6 +72,7 @@ public final class SMTPServer: Service, Sendable {
             commandTimeout: TimeAmount(options.commandTimeout),
             dataTimeout: TimeAmount(options.dataTimeout),
             sslContext: options.sslContext,
+            directory: options.directory,
             store: store,
             clock: clock,
             logger: logger
@@ -84,6 +87,7 @@ public final class SMTPServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard connections.add(channel) else {
+                        SMTPMetrics.replied(SMTPReply(421, "4.7.0", "too many connections"))
                         logger.notice("refusing connection: limit reached", metadata: ["remote": "\(channel.remoteAddress?.ipAddress ?? "?")"])
                         try channel.pipeline.syncOperations.addHandler(RefuseHandler(hostname: hostname))
                         return

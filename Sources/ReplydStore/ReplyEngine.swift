@@ -34,13 +34,22 @@ public struct DecisionRecord: Sendable, Equatable {
 /// decision, the queued reply and the history row that blocks the next reply commit together or
 /// not at all. The decision itself is the pure `VacationPolicy`; this is only its data access.
 enum ReplyEngine {
-    static func process(_ message: InboundMessage, id: Int64, engine: ReplyEngineSettings, db: Database) throws {
+    /// One decided recipient, for the metrics: `replied` or the reason it was not answered.
+    struct Outcome: Sendable {
+        var reason: String
+        var queued: Bool
+    }
+
+    @discardableResult
+    static func process(_ message: InboundMessage, id: Int64, engine: ReplyEngineSettings, db: Database) throws -> [Outcome] {
+        var outcomes: [Outcome] = []
         var seen = Set<String>()
         for recipient in message.recipients {
             let key = recipient.lowercased()
             guard seen.insert(key).inserted else { continue }
             if let list = try mailList(for: key, delimiter: engine.recipientDelimiter, db: db) {
-                try processListMail(message, id: id, list: list, recipient: key, engine: engine, db: db)
+                let queued = try processListMail(message, id: id, list: list, recipient: key, engine: engine, db: db)
+                outcomes.append(Outcome(reason: queued ? "replied" : "list", queued: queued))
                 continue
             }
             let vacation = try vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
@@ -64,7 +73,9 @@ enum ReplyEngine {
             }
             try insertDecision(decision, message: id, recipient: key, mailbox: vacation?.mailbox,
                                outbound: outboundID, at: message.receivedAt, db: db)
+            outcomes.append(Outcome(reason: decision.reason?.rawValue ?? "replied", queued: outboundID != nil))
         }
+        return outcomes
     }
 
     /// The address, then the address without its `+tag`.
@@ -89,8 +100,9 @@ enum ReplyEngine {
 
     /// Mail to a list address: a keyword in the subject or first line subscribes, unsubscribes or
     /// asks for help; the change, the answer and the decision commit with the message.
+    /// Returns whether an answer was queued.
     static func processListMail(_ message: InboundMessage, id: Int64, list: MailList, recipient: String,
-                                engine: ReplyEngineSettings, db: Database) throws {
+                                engine: ReplyEngineSettings, db: Database) throws -> Bool {
         let sender = message.envelopeSender.lowercased()
         let status = try String.fetchOne(db, sql: "SELECT status FROM mail_subscription WHERE list = ? AND address = ?",
                                          arguments: [list.address, sender])
@@ -116,6 +128,7 @@ enum ReplyEngine {
             """).execute(arguments: [id, recipient, list.address, outboundID == nil ? "suppress" : "reply",
                              outboundID == nil ? "list: \(decision.reason ?? "no answer")" : nil, "[]", outboundID,
                              message.receivedAt])
+        return outboundID != nil
     }
 
     static func vacation(for recipient: String, delimiter: Character?, db: Database) throws -> Vacation? {
@@ -127,7 +140,12 @@ enum ReplyEngine {
                 LIMIT 1
                 """), arguments: [candidate, candidate])
             if let json: String = row?[0] {
-                return try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
+                var vacation = try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
+                // The mailbox's own aliases (admin API) count as its addresses too.
+                let aliases = try String.fetchAll(db.cachedStatement(sql: "SELECT alias FROM mailbox_alias WHERE mailbox = ? ORDER BY alias"),
+                                                  arguments: [vacation.mailbox])
+                vacation.aliases += aliases.filter { !vacation.aliases.contains($0) }
+                return vacation
             }
         }
         return nil

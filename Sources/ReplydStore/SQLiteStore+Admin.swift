@@ -12,10 +12,12 @@ extension SQLiteStore {
                 INSERT INTO vacation (mailbox, settings, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT (mailbox) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
                 """, arguments: [vacation.mailbox, json, now])
-            try db.execute(sql: "DELETE FROM mailbox_alias WHERE mailbox = ?", arguments: [vacation.mailbox])
+            try db.execute(sql: "DELETE FROM mailbox_alias WHERE mailbox = ? AND source = 'vacation'", arguments: [vacation.mailbox])
             for alias in Set(vacation.aliases) where alias != vacation.mailbox {
-                try db.execute(sql: "INSERT INTO mailbox_alias (alias, mailbox) VALUES (?, ?) ON CONFLICT (alias) DO UPDATE SET mailbox = excluded.mailbox",
-                               arguments: [alias, vacation.mailbox])
+                try db.execute(sql: """
+                    INSERT INTO mailbox_alias (alias, mailbox, source) VALUES (?, ?, 'vacation')
+                    ON CONFLICT (alias) DO UPDATE SET mailbox = excluded.mailbox, source = excluded.source
+                    """, arguments: [alias, vacation.mailbox])
             }
         }
     }
@@ -24,7 +26,9 @@ extension SQLiteStore {
     public func clearVacation(mailbox: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM vacation WHERE mailbox = ?", arguments: [mailbox.lowercased()])
-            return db.changesCount > 0
+            let cleared = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM mailbox_alias WHERE mailbox = ? AND source = 'vacation'", arguments: [mailbox.lowercased()])
+            return cleared
         }
     }
 

@@ -12,16 +12,18 @@ extension SQLiteStore: OutboundQueue {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             var items: [OutboundItem] = []
+            var suppressed = 0
             try db.inTransaction {
-                items = try Self.claim(db, channel: channel, owner: owner, now: now, until: until, limit: limit)
+                (items, suppressed) = try Self.claim(db, channel: channel, owner: owner, now: now, until: until, limit: limit)
                 return .commit
             }
+            StoreMetrics.reply(channel: channel.rawValue, state: "suppressed", count: suppressed)
             return items
         }
     }
 
     private static func claim(_ db: Database, channel: OutboundChannel, owner: String, now: Date, until: Date,
-                              limit: Int) throws -> [OutboundItem] {
+                              limit: Int) throws -> (items: [OutboundItem], suppressed: Int) {
         // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
         // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
         // For SMS the opt-out is read in the same transaction, just before the send.
@@ -33,6 +35,7 @@ extension SQLiteStore: OutboundQueue {
             """), arguments: [channel.rawValue, now, now, limit])
         let resumed = Set(due.filter { ($0["lease_owner"] as String?) != nil }.map { $0["id"] as Int64 })
         var items: [OutboundItem] = []
+        var suppressed = 0
         let claim = try db.cachedStatement(sql: """
             UPDATE outbound SET lease_owner = ?, lease_until = ? WHERE id = ?
             RETURNING id, envelope_sender, recipient, data, attempts, created_at
@@ -42,6 +45,7 @@ extension SQLiteStore: OutboundQueue {
             if case .suppress(let reason) = SMSSendGate.verdict(intent: row["subject"], queuedAt: row["created_at"],
                                                                  optedOutAt: row["opted_out_at"]) {
                 try suppress(db, id: id, reason: reason, at: now)
+                suppressed += 1
                 continue
             }
             guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
@@ -49,7 +53,7 @@ extension SQLiteStore: OutboundQueue {
                                       data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
                                       createdAt: claimed["created_at"], resumed: resumed.contains(id)))
         }
-        return items
+        return (items, suppressed)
     }
 
     /// Never sent, and never will be: recorded as an attempt so `log` and `queue list` say why.
@@ -146,13 +150,38 @@ extension SQLiteStore: OutboundQueue {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM outbound WHERE status IN ('queued', 'failed') OR ? ORDER BY id DESC LIMIT ?
-                """, arguments: [includeSent, limit]).map { row in
-                QueueEntry(id: row["id"], channel: row["channel"], status: row["status"], recipient: row["recipient"],
-                           envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
-                           nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
-                           sentAt: row["sent_at"], remoteHost: row["remote_host"])
-            }
+                """, arguments: [includeSent, limit]).map(Self.queueEntry)
         }
+    }
+
+    /// One page of the queue, newest first. `status` is `pending` (never tried), `deferred` (tried,
+    /// will retry) or a stored status; nil means everything still open (pending, deferred, failed).
+    public func queuePage(status: String?, limit: Int, offset: Int) async throws -> (items: [QueueEntry], total: Int) {
+        let condition: String
+        switch status {
+        case nil: condition = "status IN ('queued', 'failed')"
+        case "pending": condition = "status = 'queued' AND attempts = 0"
+        case "deferred": condition = "status = 'queued' AND attempts > 0"
+        default: condition = "status = ?"
+        }
+        let arguments: StatementArguments = ["pending", "deferred", nil].contains(status) ? [] : [status]
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbound WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbound WHERE \(condition) ORDER BY id DESC LIMIT ? OFFSET ?",
+                                        arguments: arguments + [limit, offset])
+            return (rows.map(Self.queueEntry), total)
+        }
+    }
+
+    public func queueEntry(id: Int64) async throws -> QueueEntry? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbound WHERE id = ?", arguments: [id]).map(Self.queueEntry) }
+    }
+
+    static func queueEntry(_ row: Row) -> QueueEntry {
+        QueueEntry(id: row["id"], channel: row["channel"], status: row["status"], recipient: row["recipient"],
+                   envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
+                   nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
+                   sentAt: row["sent_at"], remoteHost: row["remote_host"])
     }
 
     /// `queue retry`: due now, failed items back in the queue. Returns false when there is no such item.
@@ -160,8 +189,8 @@ extension SQLiteStore: OutboundQueue {
         try await pool.write { db in
             try db.execute(sql: """
                 UPDATE outbound SET status = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
-                WHERE id = ? AND status IN ('queued', 'failed')
-                """, arguments: [now, id])
+                WHERE id = ? AND status IN ('queued', 'failed') AND (lease_until IS NULL OR lease_until < ?)
+                """, arguments: [now, id, now])
             return db.changesCount > 0
         }
     }

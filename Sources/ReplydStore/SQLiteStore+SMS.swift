@@ -16,7 +16,8 @@ extension SQLiteStore {
 
     public func recordInboundSMS(provider: String, providerID: String, from sender: String, to recipient: String,
                                  text: String, at now: Date) async throws -> SMSReceipt {
-        try await pool.write { db in
+        let started = ContinuousClock.now
+        let receipt = try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO inbound_sms (provider, provider_id, sender, recipient, text, received_at)
                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_id) DO NOTHING
@@ -48,6 +49,9 @@ extension SQLiteStore {
             return SMSReceipt(id: id, duplicate: false, intent: decision.intent.rawValue, replied: outbound != nil,
                               reason: outbound == nil ? decision.reason?.rawValue : nil)
         }
+        StoreMetrics.committed(duration: ContinuousClock.now - started)
+        if !receipt.duplicate { StoreMetrics.smsReceived(intent: receipt.intent, replied: receipt.replied) }
+        return receipt
     }
 
     /// Decides for one list and records the subscription change; queues the reply when asked to
@@ -96,6 +100,45 @@ extension SQLiteStore {
             try String.fetchAll(db, sql: "SELECT settings FROM sms_list ORDER BY key").map {
                 try JSONDecoder().decode(SMSList.self, from: Data($0.utf8))
             }
+        }
+    }
+
+    public func smsList(key: String) async throws -> SMSList? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT settings FROM sms_list WHERE key = ?", arguments: [key])
+                .map { try JSONDecoder().decode(SMSList.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// Deletes the list; its subscriptions (opt-outs included) are kept, so a list set up again
+    /// under the same key still honours every STOP it ever received.
+    public func deleteSMSList(key: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sms_list WHERE key = ?", arguments: [key])
+            return db.changesCount > 0
+        }
+    }
+
+    public struct SubscriptionRecord: Sendable, Equatable {
+        public var number: String
+        public var status: String
+        public var changedAt: Date
+        public var lastAutoreplyAt: Date?
+    }
+
+    public func smsSubscriptions(list: String, status: String?, limit: Int, offset: Int) async throws
+        -> (items: [SubscriptionRecord], total: Int) {
+        try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sms_subscription WHERE list = ? AND (? IS NULL OR status = ?)",
+                                         arguments: [list, status, status]) ?? 0
+            let items = try Row.fetchAll(db, sql: """
+                SELECT number, status, changed_at, last_autoreply_at FROM sms_subscription
+                WHERE list = ? AND (? IS NULL OR status = ?) ORDER BY number LIMIT ? OFFSET ?
+                """, arguments: [list, status, status, limit, offset]).map {
+                SubscriptionRecord(number: $0["number"], status: $0["status"], changedAt: $0["changed_at"],
+                                   lastAutoreplyAt: $0["last_autoreply_at"])
+            }
+            return (items, total)
         }
     }
 }

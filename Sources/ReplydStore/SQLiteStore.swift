@@ -30,13 +30,17 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         try Schema.migrator.migrate(pool)
         self.pool = pool
         self.committer = GroupCommitter { messages in
-            try await pool.write { db in
+            let started = ContinuousClock.now
+            let recorded = try await pool.write { db in
                 try messages.map { message in
                     let id = try Self.insert(message, into: db)
-                    if let engine { try ReplyEngine.process(message, id: id, engine: engine, db: db) }
-                    return id
+                    let outcomes = try engine.map { try ReplyEngine.process(message, id: id, engine: $0, db: db) } ?? []
+                    return (id, outcomes)
                 }
             }
+            StoreMetrics.committed(duration: ContinuousClock.now - started)
+            for (_, outcomes) in recorded { StoreMetrics.decided(outcomes) }
+            return recorded.map(\.0)
         }
     }
 
@@ -98,7 +102,7 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         try await recentInbound(limit: limit, beforeOrAt: Int64.max)
     }
 
-    func recentInbound(limit: Int, beforeOrAt maxID: Int64) async throws -> [InboundSummary] {
+    public func recentInbound(limit: Int, beforeOrAt maxID: Int64) async throws -> [InboundSummary] {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, channel, received_at, envelope_sender, subject, message_id, remote_address,

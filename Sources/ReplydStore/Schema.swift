@@ -192,6 +192,28 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v7: mailboxes") { db in
+            // Mailboxes created through the admin API (accepted even when mail.catch_all is off), and
+            // aliases that belong to the mailbox rather than to its vacation: the alias table no longer
+            // hangs off `vacation`, and says where each alias came from.
+            try db.execute(sql: """
+                CREATE TABLE mailbox (
+                    address TEXT PRIMARY KEY,        -- lower-cased
+                    name TEXT,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE mailbox_alias_v7 (
+                    alias TEXT PRIMARY KEY,
+                    mailbox TEXT NOT NULL,
+                    source TEXT NOT NULL DEFAULT 'vacation'   -- 'vacation' or 'mailbox'
+                );
+                INSERT INTO mailbox_alias_v7 (alias, mailbox) SELECT alias, mailbox FROM mailbox_alias;
+                DROP TABLE mailbox_alias;
+                ALTER TABLE mailbox_alias_v7 RENAME TO mailbox_alias;
+                CREATE INDEX mailbox_alias_mailbox ON mailbox_alias(mailbox);
+                CREATE INDEX contact_owner_address ON contact(owner, address);
+                """)
+        }
         return migrator
     }
 }

@@ -142,4 +142,32 @@ import Testing
         #expect(HostPort.parse("host") == nil)
         #expect(HostPort.parse(":25") == nil)
     }
+
+    @Test func apiTokens() throws {
+        let config = try load("""
+            [[api.tokens]]
+            name = "ops"
+            token = "0123456789abcdef0123"
+            scopes = ["admin"]
+
+            [[api.tokens]]
+            name = "hr"
+            token = "fedcba9876543210fedc"
+            scopes = ["vacation", "contacts"]
+            """).get()
+        #expect(config.api.tokens.map(\.name) == ["ops", "hr"])
+        #expect(config.api.tokens[1].scopes == ["vacation", "contacts"])
+        let bad = problems("""
+            [[api.tokens]]
+            name = "short"
+            token = "abc"
+            scopes = ["admin"]
+            """)
+        #expect(bad.count == 1 && bad[0].contains("api.tokens") && bad[0].contains("at least 16 characters"))
+        #expect(problems("[[api.tokens]]\nname = \"x\"\ntoken = \"0123456789abcdef0123\"\nscopes = [\"root\"]\n")
+            .first?.contains("unknown scope \"root\"") == true)
+        #expect(problems("[[api.tokens]]\nname = \"x\"\ntoken = \"0123456789abcdef0123\"\n").first?.contains("scopes is required") == true)
+        let twice = "[[api.tokens]]\nname = \"x\"\ntoken = \"0123456789abcdef0123\"\nscopes = [\"read\"]\n"
+        #expect(problems(twice + twice).first?.contains("used twice") == true)
+    }
 }

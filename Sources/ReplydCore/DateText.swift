@@ -1,9 +1,10 @@
 import Foundation
 
-/// Dates as people type them on the command line, read in the vacation's time zone:
-/// `2026-12-20`, `2026-12-20T09:00`, `2026-12-20 09:00:30`, full ISO 8601 with an offset, or `now`.
-enum DateArgument {
-    static func parse(_ text: String, timeZone: TimeZone, now: Date) -> Date? {
+/// Dates as people type them (command line, admin API, the web page's pickers), read in the
+/// vacation's time zone: `2026-12-20`, `2026-12-20T09:00`, `2026-12-20 09:00:30`, full ISO 8601
+/// with an offset, or `now`.
+public enum DateText {
+    public static func parse(_ text: String, timeZone: TimeZone, now: Date) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased() == "now" { return now }
         if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: false)) {

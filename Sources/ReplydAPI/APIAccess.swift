@@ -1,0 +1,47 @@
+import Foundation
+import ReplydConfig
+
+/// Who may call what: bearer tokens from `[[api.tokens]]`, each with scopes. `admin` may do
+/// everything, `read` may read everything, an area's scope (e.g. `vacation`) may read and change
+/// that area. Tokens are compared in constant time, and every token is compared, so neither the
+/// answer nor its timing tells how much of a guess was right.
+struct APIAccess: Sendable {
+    let tokens: [Configuration.API.Token]
+
+    enum Verdict: Equatable {
+        case allowed(token: String)
+        /// 401: no credentials, or credentials that match no token.
+        case unauthenticated(String)
+        /// 403: a valid token without the scope.
+        case forbidden(String)
+    }
+
+    func check(authorization: String?, area: String, changes: Bool) -> Verdict {
+        guard let authorization else { return .unauthenticated("missing Authorization: Bearer <token> header") }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return .unauthenticated("the Authorization header must be \"Bearer <token>\"")
+        }
+        let presented = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+        var match: Configuration.API.Token?
+        for token in tokens where Self.constantTimeEquals(Array(token.secret.utf8), presented) {
+            match = token
+        }
+        guard let match else { return .unauthenticated("unknown token") }
+        let scopes = match.scopes
+        if scopes.contains("admin") || scopes.contains(area) || (!changes && scopes.contains("read")) {
+            return .allowed(token: match.name)
+        }
+        let needed = changes ? "\"\(area)\" or \"admin\"" : "\"\(area)\", \"read\" or \"admin\""
+        return .forbidden("token \"\(match.name)\" lacks the scope for this call (needs \(needed))")
+    }
+
+    /// Time depends on the lengths only, never on where the first difference is.
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+}

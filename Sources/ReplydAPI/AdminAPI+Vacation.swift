@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import ReplydCore
+import ReplydStore
+
+/// `/api/v1/mailboxes/{address}/vacation`: the same form and checks as `replyd vacation set`.
+extension AdminAPI {
+    struct VacationBody: Encodable, Sendable {
+        var mailbox: String
+        var active: Bool
+        var settings: VacationForm
+    }
+
+    var site: VacationForm.Site { VacationForm.Site(localDomains: settings.localDomains, maxDays: settings.maxDays) }
+
+    func getVacation(_ request: APIRequest) async throws -> Response {
+        let address = try localAddress(request.parameter("address"), field: "address")
+        guard let vacation = try await store.vacations().first(where: { $0.mailbox == address }) else {
+            throw APIError.notFound("\(address) has no vacation reply")
+        }
+        return try APIResponse.encode(body(vacation))
+    }
+
+    func body(_ vacation: Vacation) -> VacationBody {
+        let now = clock()
+        return VacationBody(mailbox: vacation.mailbox, active: vacation.start <= now && (vacation.end.map { now < $0 } ?? true),
+                            settings: VacationForm(vacation))
+    }
+
+    func validated(_ request: APIRequest) throws -> Vacation {
+        let form = try request.decode(VacationForm.self)
+        switch form.validate(mailbox: request.parameter("address"), site: site, now: clock()) {
+        case .success(let vacation): return vacation
+        case .failure(let problems): throw APIError.invalid(problems.fields.mapKeys { $0 == "mailbox" ? "address" : $0 })
+        }
+    }
+
+    func putVacation(_ request: APIRequest) async throws -> Response {
+        let vacation = try validated(request)
+        let existed = try await store.vacations().contains { $0.mailbox == vacation.mailbox }
+        try await store.setVacation(vacation, at: clock())
+        await addressesChanged()
+        return try APIResponse.encode(existed ? .ok : .created, body(vacation))
+    }
+
+    func deleteVacation(_ request: APIRequest) async throws -> Response {
+        let address = try localAddress(request.parameter("address"), field: "address")
+        guard try await store.clearVacation(mailbox: address) else { throw APIError.notFound("\(address) has no vacation reply") }
+        await addressesChanged()
+        return APIResponse.noContent()
+    }
+
+    struct PreviewRequest: Decodable {
+        var settings: VacationForm
+        /// Who the preview answers; default a sender outside the organisation.
+        var from: String?
+        var fromName: String?
+        var subject: String?
+
+        enum CodingKeys: String, CodingKey {
+            case settings, from, subject
+            case fromName = "from_name"
+        }
+    }
+
+    struct Preview: Encodable, Sendable {
+        var envelopeSender: String
+        var recipient: String
+        var subject: String
+        var body: String
+        /// The message exactly as it would be queued (headers and quoted-printable body).
+        var raw: String
+    }
+
+    /// The reply the settings would send to one sender, composed exactly as the engine composes it;
+    /// nothing is stored.
+    func previewVacation(_ request: APIRequest) async throws -> Response {
+        let preview = try request.decode(PreviewRequest.self)
+        let vacation: Vacation
+        switch preview.settings.validate(mailbox: request.parameter("address"), site: site, now: clock()) {
+        case .success(let valid): vacation = valid
+        case .failure(let problems): throw APIError.invalid(problems.fields.mapKeys { $0 == "mailbox" ? "address" : "settings.\($0)" })
+        }
+        let from = preview.from ?? "anna.nowak@example.com"
+        guard case .success(let sender) = MailAddress.parse(Substring(from)) else {
+            throw APIError.invalid(["from": "\"\(from)\" is not a mail address"])
+        }
+        let name = preview.fromName.map { "\(MIMEEncoding.scrubbed($0)) " } ?? ""
+        let subject = MIMEEncoding.scrubbed(preview.subject ?? "Spotkanie w przyszłym tygodniu")
+        let headers = "From: \(name)<\(sender)>\r\nTo: <\(vacation.mailbox)>\r\nSubject: \(subject)\r\n" +
+            "Message-ID: <preview@\(settings.hostname)>\r\n\r\n"
+        let now = clock()
+        let received = ReceivedMessage(reversePath: .mailbox(sender), recipients: [vacation.mailbox], helo: "preview", esmtp: true,
+                                       remoteAddress: "127.0.0.1", tls: nil, body8bit: true, smtputf8: false,
+                                       data: Array(headers.utf8))
+        let message = InboundMessage(received: received, receivedAt: max(now, vacation.start))
+        let senderDomain = sender.domain
+        let plan = ReplyPlan(recipient: "\(sender)".lowercased(), mailbox: vacation.mailbox,
+                             internalSender: settings.localDomains.contains(senderDomain),
+                             responseID: vacation.responseID, days: vacation.days)
+        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
+                                          messageID: "<preview@\(settings.hostname)>", date: message.receivedAt,
+                                          useMailboxAsEnvelopeSender: settings.engine?.useMailboxAsEnvelopeSender ?? false)
+        return try APIResponse.encode(Preview(envelopeSender: reply.envelopeSender, recipient: reply.recipient, subject: reply.subject,
+                                              body: reply.body, raw: String(decoding: reply.data, as: UTF8.self)))
+    }
+}
+
+extension Dictionary where Key == String {
+    func mapKeys(_ transform: (String) -> String) -> [String: Value] {
+        Dictionary(map { (transform($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ReplydConfig
+import ReplydCore
+import ReplydStore
+
+/// The admin API under `/api/v1/`: JSON over HTTP, bearer tokens with scopes. Each handler is data
+/// access around the same pure pieces the command line uses (`VacationForm`, `ContactsCSV`, …).
+public struct AdminAPI: Sendable {
+    public struct Settings: Sendable {
+        public var tokens: [Configuration.API.Token]
+        public var maxBody: Int
+        public var localDomains: [String]
+        /// `mail.mailboxes` from the configuration: listed as mailboxes, not deletable here.
+        public var configuredMailboxes: [String]
+        public var maxDays: Int
+        public var defaultCountryCode: String?
+        /// Nil when replies are switched off (previews still render).
+        public var engine: ReplyEngineSettings?
+        public var hostname: String
+
+        public init(tokens: [Configuration.API.Token], maxBody: Int, localDomains: [String], configuredMailboxes: [String],
+                    maxDays: Int, defaultCountryCode: String?, engine: ReplyEngineSettings?, hostname: String) {
+            self.tokens = tokens
+            self.maxBody = maxBody
+            self.localDomains = localDomains.map { $0.lowercased() }
+            self.configuredMailboxes = configuredMailboxes.map { $0.lowercased() }
+            self.maxDays = maxDays
+            self.defaultCountryCode = defaultCountryCode
+            self.engine = engine
+            self.hostname = hostname
+        }
+    }
+
+    let store: SQLiteStore
+    let settings: Settings
+    let clock: @Sendable () -> Date
+    /// Called after mailboxes, aliases or lists change, so SMTP accepts the new addresses at once.
+    let addressesChanged: @Sendable () async -> Void
+    let status: @Sendable () async throws -> [String: Any]
+
+    public init(store: SQLiteStore, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
+                addressesChanged: @escaping @Sendable () async -> Void = {},
+                status: @escaping @Sendable () async throws -> [String: Any] = { [:] }) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.addressesChanged = addressesChanged
+        self.status = status
+    }
+
+    typealias Handler = @Sendable (APIRequest) async throws -> Response
+
+    /// Every operation, in the order the OpenAPI document lists them.
+    static let routes: [APIRoute] = endpointTable(for: nil).map(\.0)
+
+    static func endpointTable(for api: AdminAPI?) -> [(APIRoute, Handler)] {
+        func route(_ method: APIRoute.Method, _ path: String, _ area: String?, _ handler: @escaping @Sendable (AdminAPI, APIRequest) async throws -> Response)
+            -> (APIRoute, Handler) {
+            let changes = method != .GET && !path.hasSuffix("/preview")
+            return (APIRoute(method: method, path: "/api/v1" + path, area: area, changes: changes), { request in
+                guard let api else { throw APIError.notFound("not wired") }
+                return try await handler(api, request)
+            })
+        }
+        return [
+            route(.GET, "/openapi.json", nil) { api, _ in api.openAPIDocument() },
+            route(.GET, "/status", "read") { api, _ in try await api.getStatus() },
+            route(.GET, "/mailboxes", "mailboxes") { api, request in try await api.listMailboxes(request) },
+            route(.POST, "/mailboxes", "mailboxes") { api, request in try await api.createMailbox(request) },
+            route(.GET, "/mailboxes/{address}", "mailboxes") { api, request in try await api.getMailbox(request) },
+            route(.DELETE, "/mailboxes/{address}", "mailboxes") { api, request in try await api.deleteMailbox(request) },
+            route(.PUT, "/mailboxes/{address}/aliases", "mailboxes") { api, request in try await api.setAliases(request) },
+            route(.GET, "/mailboxes/{address}/vacation", "vacation") { api, request in try await api.getVacation(request) },
+            route(.PUT, "/mailboxes/{address}/vacation", "vacation") { api, request in try await api.putVacation(request) },
+            route(.DELETE, "/mailboxes/{address}/vacation", "vacation") { api, request in try await api.deleteVacation(request) },
+            route(.POST, "/mailboxes/{address}/vacation/preview", "vacation") { api, request in try await api.previewVacation(request) },
+            route(.GET, "/mailboxes/{address}/contacts", "contacts") { api, request in try await api.listContacts(request) },
+            route(.POST, "/mailboxes/{address}/contacts", "contacts") { api, request in try await api.addContacts(request) },
+            route(.DELETE, "/mailboxes/{address}/contacts/{contact}", "contacts") { api, request in try await api.deleteContact(request) },
+            route(.GET, "/sms/lists", "sms") { api, request in try await api.listSMSLists(request) },
+            route(.GET, "/sms/lists/{list}", "sms") { api, request in try await api.getSMSList(request) },
+            route(.PUT, "/sms/lists/{list}", "sms") { api, request in try await api.putSMSList(request) },
+            route(.DELETE, "/sms/lists/{list}", "sms") { api, request in try await api.deleteSMSList(request) },
+            route(.GET, "/sms/lists/{list}/subscriptions", "sms") { api, request in try await api.listSubscriptions(request) },
+            route(.GET, "/log", "log") { api, request in try await api.getLog(request) },
+            route(.GET, "/messages/{id}", "log") { api, request in try await api.explainMessage(request) },
+            route(.GET, "/queue", "queue") { api, request in try await api.listQueue(request) },
+            route(.POST, "/queue/{id}/retry", "queue") { api, request in try await api.retryQueueItem(request) },
+            route(.DELETE, "/queue/{id}", "queue") { api, request in try await api.dropQueueItem(request) },
+        ]
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        let access = APIAccess(tokens: settings.tokens)
+        let maxBody = settings.maxBody
+        for (route, handler) in Self.endpointTable(for: self) {
+            router.on(RouterPath(route.routerPath), method: route.method.http) { request, context in
+                if let area = route.area {
+                    switch access.check(authorization: request.headers[.authorization], area: area, changes: route.changes) {
+                    case .allowed:
+                        break
+                    case .unauthenticated(let reason):
+                        var response = APIResponse.json(.unauthorized, ["error": reason])
+                        response.headers[.wwwAuthenticate] = "Bearer realm=\"replyd\""
+                        return response
+                    case .forbidden(let reason):
+                        return APIResponse.json(.forbidden, ["error": reason])
+                    }
+                }
+                var incoming = request
+                let body: ByteBuffer
+                do {
+                    body = try await incoming.collectBody(upTo: maxBody)
+                } catch {
+                    return APIResponse.json(.contentTooLarge, ["error": "request body over \(maxBody) bytes (api.max_body)"])
+                }
+                var parameters: [String: String] = [:]
+                for name in route.parameterNames {
+                    let raw = context.parameters.get(name) ?? ""
+                    parameters[name] = raw.removingPercentEncoding ?? raw
+                }
+                var query: [String: String] = [:]
+                for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+                let apiRequest = APIRequest(parameters: parameters, query: query, contentType: request.headers[.contentType],
+                                            body: Array(body.readableBytesView))
+                do {
+                    return try await handler(apiRequest)
+                } catch let error as APIError {
+                    return error.response
+                }
+            }
+        }
+    }
+
+    // MARK: Shared checks
+
+    /// A mail address in a local domain, lower-cased; 400 naming `field` otherwise.
+    func localAddress(_ text: String, field: String) throws -> String {
+        guard case .success(let address) = MailAddress.parse(Substring(text)) else {
+            throw APIError.invalid([field: "\"\(text)\" is not a mail address"])
+        }
+        guard settings.localDomains.contains(address.domain) else {
+            throw APIError.invalid([field: "\(address.domain) is not a local domain (mail.local_domains)"])
+        }
+        return "\(address.localPart.lowercased())@\(address.domain)"
+    }
+
+    func getStatus() async throws -> Response {
+        var object = try await status()
+        let figures = try await store.status(now: clock())
+        object["inbound_messages"] = figures.inboundMessages
+        object["inbound_sms"] = figures.inboundSMS
+        object["queued"] = figures.queued
+        object["failed"] = figures.failed
+        object["oldest_queued_at"] = figures.oldestQueuedAt.map { $0.formatted(Date.ISO8601FormatStyle()) } ?? NSNull()
+        object["active_vacations"] = figures.activeVacations
+        return APIResponse.json(.ok, object)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import Metrics
+import Prometheus
+import ReplydStore
+
+/// `/metrics` in the Prometheus text format. Counters and the commit-latency histogram are fed by
+/// swift-metrics where things happen; the queue gauges are read from the store at scrape time, so
+/// they are right even for work done by another process.
+struct MetricsEndpoint: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let store: SQLiteStore
+
+    /// Installs Prometheus as the process's metrics backend. Once per process.
+    static func bootstrap(store: SQLiteStore) -> MetricsEndpoint {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Commits are fsyncs: milliseconds, not the default buckets' seconds.
+        factory.durationHistogramBuckets["replyd_sqlite_commit_seconds"] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return MetricsEndpoint(registry: registry, store: store)
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/metrics") { _, _ in
+            let status = try await store.status(now: Date())
+            for channel in ["email", "sms"] {
+                registry.makeGauge(name: "replyd_queue_depth", labels: [("channel", channel)]).set(Double(status.queued[channel] ?? 0))
+            }
+            registry.makeGauge(name: "replyd_queue_failed").set(Double(status.failed))
+            registry.makeGauge(name: "replyd_queue_oldest_age_seconds")
+                .set(status.oldestQueuedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+            registry.makeGauge(name: "replyd_vacations_active").set(Double(status.activeVacations))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+}

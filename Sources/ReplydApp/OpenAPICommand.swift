@@ -1,0 +1,12 @@
+import ArgumentParser
+import ReplydAPI
+
+struct OpenAPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the admin API's OpenAPI document (the one served at /api/v1/openapi.json; kept as docs/openapi.json).")
+
+    func run() {
+        print(OpenAPIDocument.json)
+    }
+}
