@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import ReplydAPI
 
-/// The HTTP side: `/healthz`, `/metrics`, the SMS webhooks and the admin API.
+/// The HTTP side: the web page at `/`, `/healthz`, `/metrics`, the SMS webhooks and the admin API.
 enum HTTPServer {
     static func make(host: String, port: Int, logger: Logger, sms: SMSWebhooks, api: AdminAPI, metrics: MetricsEndpoint,
                      onRunning: @escaping @Sendable (SocketAddress?) -> Void) -> some ApplicationProtocol {
@@ -12,6 +12,7 @@ enum HTTPServer {
         sms.register(on: router)
         api.register(on: router)
         metrics.register(on: router)
+        WebPage.register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "replyd"),
