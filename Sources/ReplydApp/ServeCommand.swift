@@ -28,6 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "Log lines on stderr: text, or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         let file = try common.loadConfig()
         var config = file.configuration
@@ -40,10 +47,16 @@ struct ServeCommand: AsyncParsableCommand {
             if flag == "--smtp-listen" { config.smtp.listen = parsed } else { config.http.listen = parsed }
         }
         let level = logLevel
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, logLevel: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "replyd")
 
@@ -117,6 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
             replyd: smtp listening on \(Self.describe(smtpAddress))
             """)
         let firstDomain = config.mail.localDomains[0]
+        let tokens = config.api.tokens.count
         let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() })
         let started = Date()
         let httpAddress = Mutex<String>("?")
@@ -134,12 +148,21 @@ struct ServeCommand: AsyncParsableCommand {
                                    sms: webhooks, api: api, metrics: metrics) { address in
             httpAddress.withLock { $0 = address.map(Self.describe) ?? "?" }
             say("replyd: http listening on \(address.map(Self.describe) ?? "?")")
-            say("replyd: ready. Try: swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain); then `replyd log`")
+            let web = "http://\(address.map(Self.describe) ?? "?")/"
+            say("""
+                replyd: ready.
+                  web page: \(web)\(tokens == 0 ? "  (add an [[api.tokens]] entry to sign in; the API refuses every call without one)" : "  (sign in with a token from [[api.tokens]])")
+                  try:      swaks --server \(Self.describe(smtpAddress)) --to someone@\(firstDomain), then `replyd log` or `replyd explain ID`
+                  status:   `replyd status`; metrics at \(web)metrics
+                """)
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: smtp), .init(service: http),
                        .init(service: DirectoryRefresher(store: store, directory: directory, interval: .seconds(10), logger: logger))]
-                + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } },
+                + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } }
+                + (config.storage.retentionDays > 0
+                    ? [.init(service: RetentionPruner(store: store, days: config.storage.retentionDays, interval: .seconds(3600), logger: logger))]
+                    : []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

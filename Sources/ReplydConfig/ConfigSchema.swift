@@ -99,6 +99,7 @@ enum ConfigSchema {
             ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
+                int("retention_days", \.storage.retentionDays, range: 0...36_500),
             ],
             "mail": [
                 stringArray("local_domains", \.mail.localDomains, validate: { domains in

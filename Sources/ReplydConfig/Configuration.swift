@@ -40,6 +40,9 @@ public struct Configuration: Sendable, Equatable {
     public struct Storage: Sendable, Equatable {
         /// Relative paths are inside the data directory.
         public var database = "replyd.sqlite"
+        /// Raw inbound messages (bytes and header fields) older than this many days are pruned; the
+        /// message's row, its decisions and the delivery records stay. 0 keeps everything.
+        public var retentionDays = 0
     }
 
     public struct Mail: Sendable, Equatable {
