@@ -846,7 +846,7 @@ public enum OpenAPIDocument {
           "log"
         ],
         "summary": "Inbound messages",
-        "description": "Newest first (what `replyd log` shows). Pages back with `before` and `next_before`; `offset` is checked but has no effect here.\n\nRequired scope: `log`, `read` or `admin`.",
+        "description": "Newest first (what `replyd log` shows). Pages back with `before` and `next_before`.\n\nRequired scope: `log`, `read` or `admin`.",
         "parameters": [
           {
             "$ref": "#/components/parameters/Limit"
@@ -1541,7 +1541,8 @@ public enum OpenAPIDocument {
         "type": "object",
         "description": "Inbound messages, newest first.",
         "required": [
-          "items"
+          "items",
+          "next_before"
         ],
         "properties": {
           "items": {
@@ -1551,10 +1552,13 @@ public enum OpenAPIDocument {
             }
           },
           "next_before": {
-            "type": "integer",
+            "type": [
+              "integer",
+              "null"
+            ],
             "format": "int64",
             "minimum": 1,
-            "description": "Pass as `before` for the next (older) page; absent at the end."
+            "description": "Pass as `before` for the next (older) page; null on the last page."
           }
         },
         "additionalProperties": false

@@ -14,44 +14,67 @@ extension SQLiteStore {
         public var reason: String?
     }
 
+    /// One webhook's message as the store takes it.
+    struct InboundSMS: Sendable {
+        var provider: String
+        var providerID: String
+        var sender: String
+        var recipient: String
+        var text: String
+        var receivedAt: Date
+    }
+
+    /// Group-committed like inbound mail: concurrent webhooks share one transaction and one fsync,
+    /// and each is answered only after the transaction holding it has committed.
     public func recordInboundSMS(provider: String, providerID: String, from sender: String, to recipient: String,
                                  text: String, at now: Date) async throws -> SMSReceipt {
+        try await smsCommitter.submit(InboundSMS(provider: provider, providerID: providerID, sender: sender, recipient: recipient,
+                                                 text: text, receivedAt: now))
+    }
+
+    static func commitSMS(_ batch: [InboundSMS], pool: DatabasePool) async throws -> [SMSReceipt] {
         let started = ContinuousClock.now
-        let receipt = try await pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO inbound_sms (provider, provider_id, sender, recipient, text, received_at)
-                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_id) DO NOTHING
-                """, arguments: [provider, providerID, sender, recipient, text, now])
-            guard db.changesCount == 1 else {
-                let row = try Row.fetchOne(db, sql: "SELECT id, intent, action, reason FROM inbound_sms WHERE provider = ? AND provider_id = ?",
-                                           arguments: [provider, providerID])!
-                return SMSReceipt(id: row["id"], duplicate: true, intent: row["intent"], replied: row["action"] == "reply", reason: row["reason"])
-            }
-            let id = db.lastInsertedRowID
-            let lists = try String.fetchAll(db, sql: "SELECT settings FROM sms_list WHERE number = ?", arguments: [recipient])
-                .compactMap { try? JSONDecoder().decode(SMSList.self, from: Data($0.utf8)) }
-            guard let route = SMSRouting.route(text: text, lists: lists) else {
-                try db.execute(sql: "UPDATE inbound_sms SET action = 'none', reason = 'no-list' WHERE id = ?", arguments: [id])
-                return SMSReceipt(id: id, duplicate: false, intent: nil, replied: false, reason: "no-list")
-            }
-            var first: SMSDecision?
-            var outbound: Int64?
-            for list in route.lists {
-                let decision = try Self.apply(db, text: route.text, intent: route.intent, list: list, sender: sender,
-                                              queueReply: outbound == nil, at: now)
-                first = first ?? decision.0
-                outbound = outbound ?? decision.1
-            }
-            let decision = first!
-            try db.execute(sql: "UPDATE inbound_sms SET list = ?, intent = ?, action = ?, reason = ?, outbound = ? WHERE id = ?",
-                           arguments: [route.lists[0].key, decision.intent.rawValue, outbound == nil ? "none" : "reply",
-                                       outbound == nil ? decision.reason?.rawValue : nil, outbound, id])
-            return SMSReceipt(id: id, duplicate: false, intent: decision.intent.rawValue, replied: outbound != nil,
-                              reason: outbound == nil ? decision.reason?.rawValue : nil)
-        }
+        let receipts = try await pool.write { db in try batch.map { try record($0, db: db) } }
         StoreMetrics.committed(duration: ContinuousClock.now - started)
-        if !receipt.duplicate { StoreMetrics.smsReceived(intent: receipt.intent, replied: receipt.replied) }
-        return receipt
+        for receipt in receipts where !receipt.duplicate {
+            StoreMetrics.smsReceived(intent: receipt.intent, replied: receipt.replied)
+        }
+        return receipts
+    }
+
+    static func record(_ sms: InboundSMS, db: Database) throws -> SMSReceipt {
+        let (provider, providerID, sender, recipient, text, now) = (sms.provider, sms.providerID, sms.sender, sms.recipient,
+                                                                    sms.text, sms.receivedAt)
+        try db.execute(sql: """
+            INSERT INTO inbound_sms (provider, provider_id, sender, recipient, text, received_at)
+            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_id) DO NOTHING
+            """, arguments: [provider, providerID, sender, recipient, text, now])
+        guard db.changesCount == 1 else {
+            let row = try Row.fetchOne(db, sql: "SELECT id, intent, action, reason FROM inbound_sms WHERE provider = ? AND provider_id = ?",
+                                       arguments: [provider, providerID])!
+            return SMSReceipt(id: row["id"], duplicate: true, intent: row["intent"], replied: row["action"] == "reply", reason: row["reason"])
+        }
+        let id = db.lastInsertedRowID
+        let lists = try String.fetchAll(db, sql: "SELECT settings FROM sms_list WHERE number = ?", arguments: [recipient])
+            .compactMap { try? JSONDecoder().decode(SMSList.self, from: Data($0.utf8)) }
+        guard let route = SMSRouting.route(text: text, lists: lists) else {
+            try db.execute(sql: "UPDATE inbound_sms SET action = 'none', reason = 'no-list' WHERE id = ?", arguments: [id])
+            return SMSReceipt(id: id, duplicate: false, intent: nil, replied: false, reason: "no-list")
+        }
+        var first: SMSDecision?
+        var outbound: Int64?
+        for list in route.lists {
+            let decision = try Self.apply(db, text: route.text, intent: route.intent, list: list, sender: sender,
+                                          queueReply: outbound == nil, at: now)
+            first = first ?? decision.0
+            outbound = outbound ?? decision.1
+        }
+        let decision = first!
+        try db.execute(sql: "UPDATE inbound_sms SET list = ?, intent = ?, action = ?, reason = ?, outbound = ? WHERE id = ?",
+                       arguments: [route.lists[0].key, decision.intent.rawValue, outbound == nil ? "none" : "reply",
+                                   outbound == nil ? decision.reason?.rawValue : nil, outbound, id])
+        return SMSReceipt(id: id, duplicate: false, intent: decision.intent.rawValue, replied: outbound != nil,
+                          reason: outbound == nil ? decision.reason?.rawValue : nil)
     }
 
     /// Decides for one list and records the subscription change; queues the reply when asked to

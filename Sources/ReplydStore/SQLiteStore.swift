@@ -11,6 +11,7 @@ import ReplydCore
 public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
     let pool: DatabasePool
     private let committer: GroupCommitter<InboundMessage, Int64>
+    let smsCommitter: GroupCommitter<InboundSMS, SMSReceipt>
 
     /// With `engine`, every recorded message is also decided on and answered in the same
     /// transaction; without it, messages are only logged.
@@ -42,6 +43,7 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
             for (_, outcomes) in recorded { StoreMetrics.decided(outcomes) }
             return recorded.map(\.0)
         }
+        self.smsCommitter = GroupCommitter { batch in try await Self.commitSMS(batch, pool: pool) }
     }
 
     /// Opens an existing database for reading only (`replyd log` beside a running server).
@@ -57,6 +59,7 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         }
         self.pool = pool
         self.committer = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
+        self.smsCommitter = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
     }
 
     public struct OutdatedDatabase: Error, CustomStringConvertible {

@@ -102,4 +102,26 @@ import Testing
         #expect(try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(120), limit: 10, lease: .seconds(60))
             .map(\.id) == [claimed[0].id])
     }
+
+    /// Concurrent webhooks share transactions; a retried id inside the same batch is still answered once.
+    @Test func concurrentSMSAreGroupCommittedAndDeduplicated() async throws {
+        let list = SMSList(number: "+48500100200", name: "promo", welcome: "hi", farewell: "bye", help: "help", autoreply: "thanks")
+        try await store.setSMSList(list, at: now)
+        let store = self.store
+        let now = self.now
+        let receipts = try await withThrowingTaskGroup(of: SQLiteStore.SMSReceipt.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await store.recordInboundSMS(provider: "p", providerID: "id-\(index % 20)", from: "+4860070\(1000 + index % 20)",
+                                                     to: list.number, text: "hello", at: now)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(receipts.filter { !$0.duplicate }.count == 20)
+        #expect(receipts.filter(\.duplicate).count == 20)
+        #expect(Set(receipts.map(\.id)).count == 20)
+        let queued = try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(1), limit: 100, lease: .seconds(60))
+        #expect(queued.count == 20)
+    }
 }
