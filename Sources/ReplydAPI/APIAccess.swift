@@ -2,7 +2,7 @@ import Foundation
 import ReplydConfig
 
 /// Who may call what: bearer tokens from `[[api.tokens]]`, each with scopes. `admin` may do
-/// everything, `read` may read everything, an area's scope (e.g. `vacation`) may read and change
+/// everything, `read` may read everything but notifications (customer data), an area's scope (e.g. `vacation`) may read and change
 /// that area. Tokens are compared in constant time, and every token is compared, so neither the
 /// answer nor its timing tells how much of a guess was right.
 struct APIAccess: Sendable {

@@ -19,9 +19,15 @@ public struct AdminAPI: Sendable {
         /// Nil when replies are switched off (previews still render).
         public var engine: ReplyEngineSettings?
         public var hostname: String
+        /// Nil when no sender is configured for notifications.
+        public var notifications: SQLiteStore.NotificationSetup?
+        public var maxSMSParts: Int
 
         public init(tokens: [Configuration.API.Token], maxBody: Int, localDomains: [String], configuredMailboxes: [String],
-                    maxDays: Int, defaultCountryCode: String?, engine: ReplyEngineSettings?, hostname: String) {
+                    maxDays: Int, defaultCountryCode: String?, engine: ReplyEngineSettings?, hostname: String,
+                    notifications: SQLiteStore.NotificationSetup? = nil, maxSMSParts: Int = 3) {
+            self.notifications = notifications
+            self.maxSMSParts = maxSMSParts
             self.tokens = tokens
             self.maxBody = maxBody
             self.localDomains = localDomains.map { $0.lowercased() }
@@ -58,7 +64,9 @@ public struct AdminAPI: Sendable {
     static func endpointTable(for api: AdminAPI?) -> [(APIRoute, Handler)] {
         func route(_ method: APIRoute.Method, _ path: String, _ area: String?, _ handler: @escaping @Sendable (AdminAPI, APIRequest) async throws -> Response)
             -> (APIRoute, Handler) {
-            let changes = method != .GET && !path.hasSuffix("/preview")
+            // Notifications hold customers' addresses and numbers: reading them needs the notify
+            // scope itself, not the general read scope.
+            let changes = (method != .GET && !path.hasSuffix("/preview")) || area == "notify"
             return (APIRoute(method: method, path: "/api/v1" + path, area: area, changes: changes), { request in
                 guard let api else { throw APIError.notFound("not wired") }
                 return try await handler(api, request)
@@ -89,6 +97,11 @@ public struct AdminAPI: Sendable {
             route(.GET, "/queue", "queue") { api, request in try await api.listQueue(request) },
             route(.POST, "/queue/{id}/retry", "queue") { api, request in try await api.retryQueueItem(request) },
             route(.DELETE, "/queue/{id}", "queue") { api, request in try await api.dropQueueItem(request) },
+            route(.POST, "/notifications", "notify") { api, request in try await api.createNotification(request) },
+            route(.GET, "/notifications/{id}", "notify") { api, request in try await api.getNotification(request) },
+            route(.GET, "/orders/{order_id}/notifications", "notify") { api, request in try await api.orderNotifications(request) },
+            route(.GET, "/notification-templates", "notify") { api, request in try await api.listTemplates(request) },
+            route(.PUT, "/notification-templates/{event}/{channel}/{locale}", "notify") { api, request in try await api.putTemplate(request) },
         ]
     }
 

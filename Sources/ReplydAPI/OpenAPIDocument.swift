@@ -6,7 +6,7 @@ public enum OpenAPIDocument {
   "info": {
     "title": "replyd admin API",
     "version": "1",
-    "description": "Manage replyd, the autoresponder gateway: mailboxes and aliases, vacation replies, contacts, SMS lists, the inbound log and the outbound queue. JSON over HTTP under `/api/v1/`.\n\nEvery call except `GET /api/v1/openapi.json` needs `Authorization: Bearer <token>` with a token from `[[api.tokens]]`. Scopes: `admin` may do everything; `read` may make every GET (and the vacation preview); an area scope (`mailboxes`, `vacation`, `contacts`, `sms`, `queue`, `log`) may read and change that area. A missing or unknown token gets 401, a token without the scope 403.\n\nErrors are `{\"error\": message}`; a 400 that names fields adds `\"fields\": {name: problem}`. A request body over `api.max_body` bytes gets 413. Keys are snake_case; instants are ISO 8601 (`2026-12-20T08:00:00Z`); optional values that are not set are left out."
+    "description": "Manage replyd, the autoresponder gateway: mailboxes and aliases, vacation replies, contacts, SMS lists, the inbound log, the outbound queue and order-status notifications. JSON over HTTP under `/api/v1/`.\n\nEvery call except `GET /api/v1/openapi.json` needs `Authorization: Bearer <token>` with a token from `[[api.tokens]]`. Scopes: `admin` may do everything; `read` may make every GET (and the vacation preview); an area scope (`mailboxes`, `vacation`, `contacts`, `sms`, `queue`, `log`, `notify`) may read and change that area. A missing or unknown token gets 401, a token without the scope 403.\n\nErrors are `{\"error\": message}`; a 400 that names fields adds `\"fields\": {name: problem}`. A request body over `api.max_body` bytes gets 413. Keys are snake_case; instants are ISO 8601 (`2026-12-20T08:00:00Z`); optional values that are not set are left out."
   },
   "servers": [
     {
@@ -46,6 +46,10 @@ public enum OpenAPIDocument {
     {
       "name": "queue",
       "description": "Outbound replies."
+    },
+    {
+      "name": "notifications",
+      "description": "Order-status notifications to customers (SMS and e-mail) and their templates."
     }
   ],
   "paths": {
@@ -1051,6 +1055,229 @@ public enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/api/v1/notifications": {
+      "post": {
+        "operationId": "createNotification",
+        "tags": [
+          "notifications"
+        ],
+        "summary": "Notify a customer of an order event",
+        "description": "Records the request, applies the fatigue rules and queues the message on the chosen channels (what `replyd notify` does); answered 202 once all of it is stored, sending is left to the delivery workers. The rules, in order: one notification per order and event (409 naming the earlier one, unless `force` is true); at most `notifications.max_per_order` per order (else `held`, reason `order-limit: …`); the channel: the customer's `channel_preference`, or without one `notifications.default_channel` with the other channel as the fallback when the first has no address, is opted out or is not configured (noted in `notes`); `both` sends on every usable channel; a single preference never falls back (`held`, reason e.g. `sms-opted-out`, `no-sms-address`, `no-email-address`); then the timing: `notifications.min_gap` after the customer's previous notification and `notifications.quiet_hours` in the customer's time zone delay it (queued until then, never dropped; noted in `notes`). A held notification is recorded and never sent. Every problem with the request is reported at once, nested fields as `customer.email`. 404 when notifications are not configured (neither `notifications.email_from` nor `notifications.sms_from` is set).\n\nRequired scope: `notify` or `admin`.",
+        "requestBody": {
+          "description": "The order, the event, the customer and the template variables.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewNotification"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Recorded: scheduled on its channels, or held.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Notification"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "description": "This order was already notified of this event (send `\"force\": true` to notify again); nothing is recorded.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationConflict"
+                }
+              }
+            }
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          }
+        }
+      }
+    },
+    "/api/v1/notifications/{id}": {
+      "get": {
+        "operationId": "getNotification",
+        "tags": [
+          "notifications"
+        ],
+        "summary": "Get a notification",
+        "description": "The request, what was decided (`scheduled` or `held`, with the notes) and the delivery of each queued message.\n\nRequired scope: `notify` or `admin` (customers' addresses and numbers: `read` is not enough).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/NotificationID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The notification.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Notification"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/api/v1/orders/{order_id}/notifications": {
+      "get": {
+        "operationId": "listOrderNotifications",
+        "tags": [
+          "notifications"
+        ],
+        "summary": "An order's notifications",
+        "description": "Every notification recorded for the order, held ones included, oldest first (what `replyd notify show` shows). 404 when the order has none.\n\nRequired scope: `notify` or `admin` (customers' addresses and numbers: `read` is not enough).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The order's notifications.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderNotifications"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/api/v1/notification-templates": {
+      "get": {
+        "operationId": "listNotificationTemplates",
+        "tags": [
+          "notifications"
+        ],
+        "summary": "List notification templates",
+        "description": "The text of every configured event (`notifications.events`), channel (`sms`, `email`) and locale (`pl`, `en`), in that order, in one page: the one saved here (`custom`) or the built-in one. SMS templates come with the parts and encoding they take rendered with sample data. 404 when notifications are not configured (neither `notifications.email_from` nor `notifications.sms_from` is set).\n\nRequired scope: `notify` or `admin` (customers' addresses and numbers: `read` is not enough).",
+        "responses": {
+          "200": {
+            "description": "All templates.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationTemplatePage"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/api/v1/notification-templates/{event}/{channel}/{locale}": {
+      "put": {
+        "operationId": "putNotificationTemplate",
+        "tags": [
+          "notifications"
+        ],
+        "summary": "Set a notification template",
+        "description": "Saves the text of one event, channel and locale, used from the next notification on. Refused (400 naming `body` or `subject`) when the template does not parse, the body is empty, an e-mail template has no subject, an SMS template has one, or an SMS rendered with sample data takes more than `notifications.max_sms_parts` parts. A path that is not a configured event, `sms` or `email`, `pl` or `en` is 400 naming `event`, `channel` or `locale`. 404 when notifications are not configured (neither `notifications.email_from` nor `notifications.sms_from` is set).\n\nRequired scope: `notify` or `admin`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/TemplateEvent"
+          },
+          {
+            "$ref": "#/components/parameters/TemplateChannel"
+          },
+          {
+            "$ref": "#/components/parameters/TemplateLocale"
+          }
+        ],
+        "requestBody": {
+          "description": "The template.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NotificationTemplateSettings"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Saved.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationTemplate"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -1125,6 +1352,17 @@ public enum OpenAPIDocument {
           "minimum": 1
         }
       },
+      "NotificationID": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "The notification's id.",
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 1
+        }
+      },
       "Offset": {
         "name": "offset",
         "in": "query",
@@ -1136,6 +1374,16 @@ public enum OpenAPIDocument {
           "default": 0
         }
       },
+      "OrderID": {
+        "name": "order_id",
+        "in": "path",
+        "required": true,
+        "description": "The shop's order id, as sent in `order_id` (percent-encoded).",
+        "schema": {
+          "type": "string"
+        },
+        "example": "2026-000123"
+      },
       "QueueID": {
         "name": "id",
         "in": "path",
@@ -1145,6 +1393,42 @@ public enum OpenAPIDocument {
           "type": "integer",
           "format": "int64",
           "minimum": 1
+        }
+      },
+      "TemplateChannel": {
+        "name": "channel",
+        "in": "path",
+        "required": true,
+        "description": "The channel.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "sms",
+            "email"
+          ]
+        }
+      },
+      "TemplateEvent": {
+        "name": "event",
+        "in": "path",
+        "required": true,
+        "description": "An event of `notifications.events` (by default `confirmed`, `shipped`, `out_for_delivery`, `delivered`, `delayed`, `cancelled`).",
+        "schema": {
+          "type": "string"
+        },
+        "example": "shipped"
+      },
+      "TemplateLocale": {
+        "name": "locale",
+        "in": "path",
+        "required": true,
+        "description": "The language.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "pl",
+            "en"
+          ]
         }
       }
     },
@@ -1333,6 +1617,48 @@ public enum OpenAPIDocument {
           "address,name\nanna.nowak@example.com,Anna Nowak\n+48500100200,\n"
         ]
       },
+      "Customer": {
+        "type": "object",
+        "description": "The customer a notification goes to, as stored.",
+        "required": [
+          "name"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "email": {
+            "type": "string",
+            "description": "Lower-cased mail address; absent when not given."
+          },
+          "phone": {
+            "type": "string",
+            "description": "E.164 number; absent when not given."
+          },
+          "channel_preference": {
+            "type": "string",
+            "enum": [
+              "sms",
+              "email",
+              "both"
+            ],
+            "description": "Absent when not given."
+          },
+          "time_zone": {
+            "type": "string",
+            "description": "IANA time zone for quiet hours; absent: `notifications.time_zone`."
+          },
+          "locale": {
+            "type": "string",
+            "enum": [
+              "pl",
+              "en"
+            ],
+            "description": "Language of the texts; absent: `notifications.locale`."
+          }
+        },
+        "additionalProperties": false
+      },
       "Decision": {
         "type": "object",
         "description": "What was decided for one recipient, and why.",
@@ -1450,7 +1776,7 @@ public enum OpenAPIDocument {
             "additionalProperties": {
               "type": "string"
             },
-            "description": "Field name to what is wrong with it, every problem at once. Names are the JSON names; path parameters (`address`, `list`, `contact`, `id`) and query parameters (`limit`, `offset`, `away`, `status`, `before`) appear under their own names, nested body fields as `settings.days` or `[2].address`, CSV rows as `line 3`.",
+            "description": "Field name to what is wrong with it, every problem at once. Names are the JSON names; path parameters (`address`, `list`, `contact`, `id`, `event`, `channel`, `locale`) and query parameters (`limit`, `offset`, `away`, `status`, `before`) appear under their own names, nested body fields as `settings.days`, `customer.email` or `[2].address`, CSV rows as `line 3`.",
             "examples": [
               {
                 "address": "example.org is not a local domain (mail.local_domains)"
@@ -1667,6 +1993,51 @@ public enum OpenAPIDocument {
           }
         ]
       },
+      "NewCustomer": {
+        "type": "object",
+        "description": "Who to notify. At least one of `email` and `phone` is required.",
+        "required": [
+          "name"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "description": "The customer's name (`{{customer_name}}`); must not be blank."
+          },
+          "email": {
+            "type": "string",
+            "description": "A mail address; absent or empty: none."
+          },
+          "phone": {
+            "type": "string",
+            "description": "A phone number in international form (`+48 500 100 200`), or national read with `sms.default_country_code`; absent or empty: none."
+          },
+          "channel_preference": {
+            "type": "string",
+            "enum": [
+              "sms",
+              "email",
+              "both"
+            ],
+            "description": "`sms` or `email`: only that channel, never the other; `both`: every channel with an address; absent or empty: `notifications.default_channel`, the other channel as the fallback."
+          },
+          "time_zone": {
+            "type": "string",
+            "description": "IANA time zone the quiet hours are read in; absent or empty: `notifications.time_zone`.",
+            "examples": [
+              "Europe/Warsaw"
+            ]
+          },
+          "locale": {
+            "type": "string",
+            "enum": [
+              "pl",
+              "en"
+            ],
+            "description": "Language of the texts; absent or empty: `notifications.locale`."
+          }
+        }
+      },
       "NewMailbox": {
         "type": "object",
         "description": "A mailbox to create.",
@@ -1691,9 +2062,359 @@ public enum OpenAPIDocument {
           }
         }
       },
+      "NewNotification": {
+        "type": "object",
+        "description": "An order-status notification as a shop sends it. Everything is checked at once and every problem is reported under its field name (`customer.phone`, `data.tracking_url`).",
+        "required": [
+          "order_id",
+          "event",
+          "customer"
+        ],
+        "properties": {
+          "order_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "The shop's order id; must not be blank, at most 200 characters (surrounding spaces are dropped).",
+            "examples": [
+              "2026-000123"
+            ]
+          },
+          "event": {
+            "type": "string",
+            "description": "What happened: an event of `notifications.events` (by default `confirmed`, `shipped`, `out_for_delivery`, `delivered`, `delayed`, `cancelled`).",
+            "examples": [
+              "shipped"
+            ]
+          },
+          "customer": {
+            "$ref": "#/components/schemas/NewCustomer"
+          },
+          "data": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string",
+              "maxLength": 2000
+            },
+            "description": "Template variables, each a string of at most 2000 characters: `order_number`, `expected_delivery`, `tracking_url`, `carrier`, `status_text`, `status`, `shop_name`, or any other a template uses. The templates also get `customer_name`, `order_id`, `order_number` (default: `order_id`), `event`, `status` (default: the event's built-in status text), `shop_name` (default: `notifications.shop_name`).",
+            "examples": [
+              {
+                "order_number": "2026-000123",
+                "expected_delivery": "środa, 2 grudnia",
+                "tracking_url": "https://track.example.com/p/00340434161234567890",
+                "carrier": "InPost"
+              }
+            ]
+          },
+          "force": {
+            "type": "boolean",
+            "description": "Notify even though this order was already notified of this event. Default false."
+          }
+        }
+      },
+      "Notification": {
+        "type": "object",
+        "description": "An order-status notification: the request, what was decided and the delivery of each queued message.",
+        "required": [
+          "id",
+          "order_id",
+          "event",
+          "status",
+          "notes",
+          "forced",
+          "requested_at",
+          "customer",
+          "data",
+          "deliveries"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "order_id": {
+            "type": "string"
+          },
+          "event": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "scheduled",
+              "held"
+            ],
+            "description": "`scheduled`: queued on its channels (see `deliveries`); `held`: recorded and never sent (see `reason`)."
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why it is held: `order-limit: …`, or why no channel could be used (`no-sms-address`, `no-email-address`, `sms-opted-out`, `sms-not-configured`, `email-not-configured`, several separated by `, `); absent when scheduled."
+          },
+          "notes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Delays and fallbacks with their reasons.",
+            "examples": [
+              [
+                "min-gap: the customer's previous notification is at 2026-12-01T18:00:00Z; waits until 2026-12-01T18:30:00Z",
+                "quiet-hours: 21:00-08:00 in Europe/Warsaw; queued until 2026-12-02T07:00:00Z",
+                "sms-opted-out: e-mail instead"
+              ]
+            ]
+          },
+          "forced": {
+            "type": "boolean",
+            "description": "Sent with `force`."
+          },
+          "requested_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "send_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it is due, after the minimum gap and quiet hours; absent when held."
+          },
+          "customer": {
+            "$ref": "#/components/schemas/Customer"
+          },
+          "data": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "The template variables as sent."
+          },
+          "deliveries": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/NotificationDelivery"
+            },
+            "description": "One per queued message (channel); empty when held."
+          }
+        },
+        "additionalProperties": false
+      },
+      "NotificationConflict": {
+        "type": "object",
+        "description": "The order was already notified of this event.",
+        "required": [
+          "error",
+          "id"
+        ],
+        "properties": {
+          "error": {
+            "type": "string",
+            "description": "What went wrong."
+          },
+          "id": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The earlier notification of this order and event."
+          }
+        },
+        "additionalProperties": false
+      },
+      "NotificationDelivery": {
+        "type": "object",
+        "description": "A notification's message on one channel, as queued.",
+        "required": [
+          "channel",
+          "queue_id",
+          "recipient",
+          "status",
+          "attempts",
+          "due_at"
+        ],
+        "properties": {
+          "channel": {
+            "type": "string",
+            "enum": [
+              "email",
+              "sms"
+            ]
+          },
+          "queue_id": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The outbound item's id (`/api/v1/queue`)."
+          },
+          "recipient": {
+            "type": "string",
+            "description": "The mail address or E.164 number."
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "pending",
+              "deferred",
+              "sent",
+              "failed",
+              "dropped",
+              "suppressed"
+            ],
+            "description": "`pending` (never tried), `deferred` (tried, will retry), or the final status."
+          },
+          "attempts": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "due_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it is (next) tried."
+          },
+          "sent_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Absent until sent."
+          },
+          "last_error": {
+            "type": "string",
+            "description": "Absent when none."
+          }
+        },
+        "additionalProperties": false
+      },
+      "NotificationTemplate": {
+        "type": "object",
+        "description": "The text of one event, channel and locale.",
+        "required": [
+          "event",
+          "channel",
+          "locale",
+          "body",
+          "custom"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "channel": {
+            "type": "string",
+            "enum": [
+              "sms",
+              "email"
+            ]
+          },
+          "locale": {
+            "type": "string",
+            "enum": [
+              "pl",
+              "en"
+            ]
+          },
+          "subject": {
+            "type": "string",
+            "description": "The subject template; absent for SMS."
+          },
+          "body": {
+            "type": "string",
+            "description": "The text template (Mustache, plain text)."
+          },
+          "custom": {
+            "type": "boolean",
+            "description": "Saved here; false: the built-in text."
+          },
+          "sms_parts": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "SMS: the parts it takes rendered with sample data; absent for e-mail."
+          },
+          "sms_encoding": {
+            "type": "string",
+            "enum": [
+              "GSM-7",
+              "UCS-2"
+            ],
+            "description": "SMS: the encoding it takes rendered with sample data; absent for e-mail."
+          }
+        },
+        "additionalProperties": false
+      },
+      "NotificationTemplatePage": {
+        "type": "object",
+        "description": "All notification templates (not paged: `limit` is the number of templates and `offset` is 0).",
+        "required": [
+          "items",
+          "total",
+          "limit",
+          "offset"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/NotificationTemplate"
+            }
+          },
+          "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many items match in all."
+          },
+          "limit": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The `limit` applied."
+          },
+          "offset": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The `offset` applied."
+          }
+        },
+        "additionalProperties": false
+      },
+      "NotificationTemplateSettings": {
+        "type": "object",
+        "description": "A notification template: Mustache, plain text (no HTML escaping). Variables: the request's `data` and `customer_name`, `order_id`, `order_number` (default: `order_id`), `event`, `status` (default: the event's built-in status text), `shop_name` (default: `notifications.shop_name`).",
+        "required": [
+          "body"
+        ],
+        "properties": {
+          "subject": {
+            "type": "string",
+            "description": "E-mail: the subject template, required. SMS: must be absent or empty.",
+            "examples": [
+              "Zamówienie {{order_number}}: {{status}}"
+            ]
+          },
+          "body": {
+            "type": "string",
+            "description": "The text template; must not be blank. An SMS must fit `notifications.max_sms_parts` parts with sample data.",
+            "examples": [
+              "{{customer_name}}, zamówienie {{order_number}} zostało wysłane.{{#tracking_url}} Śledź: {{tracking_url}}{{/tracking_url}}"
+            ]
+          }
+        }
+      },
       "OpenAPIDocument": {
         "type": "object",
         "description": "This OpenAPI 3.1 document."
+      },
+      "OrderNotifications": {
+        "type": "object",
+        "description": "An order's notifications, oldest first.",
+        "required": [
+          "order_id",
+          "items"
+        ],
+        "properties": {
+          "order_id": {
+            "type": "string"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Notification"
+            }
+          }
+        },
+        "additionalProperties": false
       },
       "Preview": {
         "type": "object",

@@ -58,8 +58,7 @@ struct SMSWebhooks: Sendable {
         }
         let receipt = try await store.recordInboundSMS(provider: "generic", providerID: id, from: sender, to: recipient,
                                                        text: text, at: clock())
-        return Self.json(.ok, ["id": receipt.id, "duplicate": receipt.duplicate, "intent": receipt.intent ?? NSNull(),
-                               "replied": receipt.replied, "reason": receipt.reason ?? NSNull()])
+        return Self.acknowledgement(receipt)
     }
 
     func twilio(_ incoming: Request) async throws -> Response {
@@ -88,6 +87,27 @@ struct SMSWebhooks: Sendable {
         // Replies go out through the queue, so Twilio gets an empty TwiML answer.
         return Response(status: .ok, headers: [.contentType: "text/xml"],
                         body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")))
+    }
+
+    /// The 200 body, `{"duplicate", "id", "intent", "reason", "replied"}`, written directly:
+    /// Foundation's JSONSerialization was a tenth of a webhook's CPU time.
+    static func acknowledgement(_ receipt: SQLiteStore.SMSReceipt) -> Response {
+        func string(_ value: String?) -> String {
+            guard let value else { return "null" }
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let body = "{\"duplicate\":\(receipt.duplicate),\"id\":\(receipt.id),\"intent\":\(string(receipt.intent)),"
+            + "\"reason\":\(string(receipt.reason)),\"replied\":\(receipt.replied)}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// application/x-www-form-urlencoded: `+` is a space, then percent-decoding.

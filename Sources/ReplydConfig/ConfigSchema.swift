@@ -1,3 +1,4 @@
+import Foundation
 import ReplydCore
 import TOMLKit
 
@@ -96,6 +97,35 @@ enum ConfigSchema {
             "api": [
                 tokens("tokens", \.api.tokens),
                 size("max_body", \.api.maxBody, range: 1024...(256 << 20)),
+            ],
+            "notifications": [
+                stringArray("events", \.notifications.events, validate: { events in
+                    if events.isEmpty { return "must name at least one event" }
+                    for event in events where event.isEmpty || !event.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
+                        return "not an event name (letters, digits, _ and -): \"\(event)\""
+                    }
+                    return Set(events).count == events.count ? nil : "names an event twice"
+                }),
+                int("max_per_order", \.notifications.maxPerOrder, range: 1...1000),
+                duration("min_gap", \.notifications.minGap, allowZero: true),
+                optionalString("quiet_hours", \.notifications.quietHours, validate: {
+                    QuietHours.parse($0) == nil ? "expected \"HH:MM-HH:MM\" (e.g. \"21:00-08:00\"), or empty for none" : nil
+                }),
+                string("time_zone", \.notifications.timeZone, validate: {
+                    TimeZone(identifier: $0) == nil ? "unknown time zone (use an IANA name such as Europe/Warsaw)" : nil
+                }),
+                string("locale", \.notifications.locale, validate: { ["pl", "en"].contains($0) ? nil : "must be \"pl\" or \"en\"" }),
+                string("default_channel", \.notifications.defaultChannel, validate: {
+                    ["sms", "email"].contains($0) ? nil : "must be \"sms\" or \"email\""
+                }),
+                optionalString("email_from", \.notifications.emailFrom, validate: {
+                    AddressList.mailboxes(in: $0).count == 1 ? nil : "expected one address, e.g. \"Sklep <sklep@example.test>\""
+                }),
+                optionalString("sms_from", \.notifications.smsFrom, validate: {
+                    $0.hasPrefix("+") && $0.dropFirst().allSatisfy(\.isNumber) && $0.count >= 8 ? nil : "expected an E.164 number such as \"+48500100200\""
+                }),
+                int("max_sms_parts", \.notifications.maxSMSParts, range: 1...10),
+                string("shop_name", \.notifications.shopName),
             ],
             "storage": [
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),

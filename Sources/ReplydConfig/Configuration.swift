@@ -144,7 +144,26 @@ public struct Configuration: Sendable, Equatable {
         public var maxBody = 1024 * 1024
     }
 
+    public struct Notifications: Sendable, Equatable {
+        public var events = NotificationRules.defaultEvents
+        public var maxPerOrder = 4
+        public var minGap: Duration = .seconds(30 * 60)
+        /// "21:00-08:00"; empty turns quiet hours off.
+        public var quietHours: String? = "21:00-08:00"
+        public var timeZone = "Europe/Warsaw"
+        public var locale = "pl"
+        /// "sms" or "email": tried first for a customer with no preference.
+        public var defaultChannel = "sms"
+        /// `Name <address>` notifications are sent from (and bounces return to); empty: no e-mail.
+        public var emailFrom: String?
+        /// The number SMS notifications come from (its list's opt-outs apply); empty: no SMS.
+        public var smsFrom: String?
+        public var maxSMSParts = 3
+        public var shopName = "replyd"
+    }
+
     public var server = Server()
+    public var notifications = Notifications()
     public var api = API()
     public var sms = SMS()
     public var delivery = Delivery()
@@ -156,6 +175,19 @@ public struct Configuration: Sendable, Equatable {
     public var mail = Mail()
 
     public init() {}
+
+    /// The fatigue rules as the policy takes them.
+    public var notificationRules: NotificationRules {
+        var available = Set<NotificationChannel>()
+        // A channel is available when it has a sender; hold modes only delay the actual sending.
+        if notifications.emailFrom != nil { available.insert(.email) }
+        if notifications.smsFrom != nil { available.insert(.sms) }
+        return NotificationRules(
+            events: notifications.events, maxPerOrder: notifications.maxPerOrder, minGap: notifications.minGap,
+            quietHours: notifications.quietHours.flatMap(QuietHours.parse), timeZone: notifications.timeZone,
+            locale: notifications.locale, defaultChannel: NotificationChannel(rawValue: notifications.defaultChannel) ?? .sms,
+            available: available)
+    }
 
     public var recipientPolicy: RecipientPolicy {
         RecipientPolicy(

@@ -9,6 +9,6 @@ enum DeliveryMetrics {
         case .retry: "deferred"
         case .giveUp: "failed"
         }
-        Counter(label: "replyd_replies_total", dimensions: [("channel", channel.rawValue), ("state", state)]).increment()
+        Counter(label: "replyd_outbound_total", dimensions: [("channel", channel.rawValue), ("state", state)]).increment()
     }
 }

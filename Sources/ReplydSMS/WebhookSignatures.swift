@@ -23,7 +23,19 @@ public enum WebhookSignatures {
     /// The generic form: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
     public static func sha256Header(body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + hex(Array(mac))
+    }
+
+    /// Lower-case hex; by table, as `String(format:)` per byte was a measurable part of a webhook.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func verifySHA256(header: String?, body: [UInt8], secret: String) -> Bool {

@@ -75,7 +75,7 @@ extension SQLiteStore: OutboundQueue {
     }
 
     public func complete(_ item: OutboundItem, outcome: DeliveryOutcome, next: RetrySchedule.Next, at now: Date) async throws {
-        try await pool.write { db in
+        let notification = try await pool.write { db -> (channel: String, id: Int64?)? in
             let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
             switch outcome {
             case .delivered(let remote, let replyCode, let text, let version):
@@ -107,6 +107,12 @@ extension SQLiteStore: OutboundQueue {
                         lease_until = NULL, last_error = ? WHERE id = ?
                     """, arguments: [reason, item.id])
             }
+            guard case .done = next else { return nil }
+            let row = try Row.fetchOne(db, sql: "SELECT channel, notification FROM outbound WHERE id = ?", arguments: [item.id])
+            return row.map { ($0["channel"], $0["notification"]) }
+        }
+        if let notification, notification.id != nil {
+            StoreMetrics.notificationSent(channel: notification.channel)
         }
     }
 

@@ -58,8 +58,20 @@ extension SQLiteStore {
         let lists = try String.fetchAll(db, sql: "SELECT settings FROM sms_list WHERE number = ?", arguments: [recipient])
             .compactMap { try? JSONDecoder().decode(SMSList.self, from: Data($0.utf8)) }
         guard let route = SMSRouting.route(text: text, lists: lists) else {
-            try db.execute(sql: "UPDATE inbound_sms SET action = 'none', reason = 'no-list' WHERE id = ?", arguments: [id])
-            return SMSReceipt(id: id, duplicate: false, intent: nil, replied: false, reason: "no-list")
+            // No list here (a number that only sends notifications, say): a STOP or START is still
+            // recorded under the number itself, so whatever is sent from it later honours it.
+            let intent = SMSKeywords.standard.intent(of: text)
+            if intent == .optOut || intent == .optIn {
+                try db.execute(sql: """
+                    INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (list, number) DO UPDATE SET status = excluded.status,
+                        changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
+                    """, arguments: [recipient, sender, intent == .optOut ? "out" : "in", now])
+            }
+            let recorded = intent == .message ? nil : intent.rawValue
+            try db.execute(sql: "UPDATE inbound_sms SET list = ?, intent = ?, action = 'none', reason = 'no-list' WHERE id = ?",
+                           arguments: [recipient, recorded, id])
+            return SMSReceipt(id: id, duplicate: false, intent: recorded, replied: false, reason: "no-list")
         }
         var first: SMSDecision?
         var outbound: Int64?

@@ -214,6 +214,39 @@ enum Schema {
                 CREATE INDEX contact_owner_address ON contact(owner, address);
                 """)
         }
+        migrator.registerMigration("v8: notifications") { db in
+            try db.execute(sql: """
+                CREATE TABLE notification (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    order_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    customer TEXT NOT NULL,          -- JSON of ReplydCore.Customer
+                    customer_email TEXT,
+                    customer_phone TEXT,
+                    data TEXT NOT NULL,              -- JSON object of template variables
+                    forced INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL,            -- 'scheduled' or 'held'
+                    reason TEXT,                     -- why it was held back
+                    notes TEXT NOT NULL DEFAULT '[]',-- JSON: delays and fallbacks with their reasons
+                    requested_at DATETIME NOT NULL,
+                    send_at DATETIME
+                );
+                CREATE INDEX notification_order ON notification(order_id, event);
+                CREATE INDEX notification_email ON notification(customer_email, send_at);
+                CREATE INDEX notification_phone ON notification(customer_phone, send_at);
+                ALTER TABLE outbound ADD COLUMN notification INTEGER;
+                CREATE INDEX outbound_notification ON outbound(notification);
+                CREATE TABLE notification_template (
+                    event TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    locale TEXT NOT NULL,
+                    subject TEXT,
+                    body TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    PRIMARY KEY (event, channel, locale)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -19,10 +19,36 @@ enum StoreMetrics {
         if replied { reply(channel: "sms", state: "queued") }
     }
 
+    static func notified(_ result: SQLiteStore.NotificationResult) {
+        switch result {
+        case .duplicate:
+            Counter(label: "replyd_notifications_total", dimensions: [("outcome", "duplicate")]).increment()
+        case .recorded(let record):
+            Counter(label: "replyd_notifications_total", dimensions: [("outcome", record.status)]).increment()
+            if let reason = record.reason {
+                // The code before any detail: "order-limit: 4 already" counts as order-limit.
+                let code = reason.split(separator: ":").first.map(String.init) ?? reason
+                Counter(label: "replyd_notifications_held_total", dimensions: [("reason", code)]).increment()
+            }
+            for note in record.notes {
+                let code = note.split(separator: ":").first.map(String.init) ?? note
+                Counter(label: "replyd_notifications_adjusted_total", dimensions: [("reason", code)]).increment()
+            }
+            for delivery in record.deliveries {
+                reply(channel: delivery.channel, state: "queued")
+                Counter(label: "replyd_notifications_queued_total", dimensions: [("channel", delivery.channel)]).increment()
+            }
+        }
+    }
+
+    static func notificationSent(channel: String) {
+        Counter(label: "replyd_notifications_sent_total", dimensions: [("channel", channel)]).increment()
+    }
+
     /// `state`: queued, sent, deferred, failed or suppressed.
     static func reply(channel: String, state: String, count: Int = 1) {
         guard count > 0 else { return }
-        Counter(label: "replyd_replies_total", dimensions: [("channel", channel), ("state", state)]).increment(by: count)
+        Counter(label: "replyd_outbound_total", dimensions: [("channel", channel), ("state", state)]).increment(by: count)
     }
 }
 

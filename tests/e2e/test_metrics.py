@@ -65,7 +65,7 @@ def test_counters_after_a_known_sequence(make_server):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             values = scrape(server)
-            if metric(values, "replyd_replies_total", channel="email", state="sent") == 2:
+            if metric(values, "replyd_outbound_total", channel="email", state="sent") == 2:
                 break
             time.sleep(0.1)
         assert metric(values, "replyd_smtp_connections_total") == 4
@@ -73,9 +73,9 @@ def test_counters_after_a_known_sequence(make_server):
         assert metric(values, "replyd_smtp_refusals_total", reason="relay-denied") == 1
         assert metric(values, "replyd_decisions_total", reason="replied") == 2
         assert metric(values, "replyd_decisions_total", reason="no-vacation") == 1
-        assert metric(values, "replyd_replies_total", channel="email", state="queued") == 2
-        assert metric(values, "replyd_replies_total", channel="email", state="sent") == 2
-        assert metric(values, "replyd_replies_total", channel="sms", state="queued") == 1
+        assert metric(values, "replyd_outbound_total", channel="email", state="queued") == 2
+        assert metric(values, "replyd_outbound_total", channel="email", state="sent") == 2
+        assert metric(values, "replyd_outbound_total", channel="sms", state="queued") == 1
         assert metric(values, "replyd_sms_inbound_total", intent="opt-in") == 1
         # The SMS reply waits (no provider): the gauges read the queue as it is.
         assert metric(values, "replyd_queue_depth", channel="email") == 0

@@ -17,6 +17,11 @@ scopes = ["read"]
 
 def test_banner_names_addresses_files_and_next_steps(make_server):
     server = make_server(config_with() + TOKENS)
+    # The harness returns once both listening lines are out; the rest follows a moment later.
+    import time
+    deadline = time.monotonic() + 10
+    while "metrics at" not in "".join(server.output) and time.monotonic() < deadline:
+        time.sleep(0.05)
     banner = "".join(server.output)
     for fragment in ["config:", "database:", str(server.db_path), "tls:", "delivery:", "sms:",
                      f"replyd: smtp listening on 127.0.0.1:{server.smtp_port}", f"web page: http://127.0.0.1:{server.http_port}/",
