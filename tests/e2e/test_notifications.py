@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import config_with, db_query, make_test_pki
+from test_metrics import metric, scrape
 from sms_provider import SMSProvider
 from smtp_sink import SMTPSink
 
@@ -160,6 +161,13 @@ def test_one_order_through_every_event_sms_then_email_after_stop(make_server, pk
     status, one = call(server, "GET", f"/api/v1/notifications/{ids['shipped']}")
     assert status == 200 and one["deliveries"][0]["status"] == "sent" and one["deliveries"][0]["recipient"] == "+48600100200"
     assert "notification" in server.run_cli("notify", "show", order).stdout
+    values = scrape(server)
+    assert metric(values, "replyd_notifications_total", outcome="scheduled") == 6
+    assert metric(values, "replyd_notifications_queued_total", channel="sms") == 2
+    assert metric(values, "replyd_notifications_queued_total", channel="email") == 4
+    assert metric(values, "replyd_notifications_sent_total", channel="sms") == 2
+    assert metric(values, "replyd_notifications_sent_total", channel="email") == 4
+    assert metric(values, "replyd_notifications_adjusted_total", reason="sms-opted-out") == 4
 
 
 def test_duplicate_event_is_409_unless_forced(make_server):
@@ -211,6 +219,10 @@ def test_at_most_n_per_order(make_server):
     assert third["deliveries"] == []
     # Another order of the same customer is not affected.
     assert notify(server, "L-2", "confirmed")[1]["status"] == "scheduled"
+    values = scrape(server)
+    assert metric(values, "replyd_notifications_held_total", reason="order-limit") == 1
+    assert metric(values, "replyd_notifications_total", outcome="held") == 1
+    assert metric(values, "replyd_notifications_total", outcome="scheduled") == 3
 
 
 def test_minimum_gap_per_customer(make_server):
