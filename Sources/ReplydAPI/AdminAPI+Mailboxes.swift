@@ -35,7 +35,7 @@ extension AdminAPI {
         }
         for (address, vacation) in vacations {
             items[address, default: MailboxItem(address: address, aliases: [], configured: false)].vacation = VacationState(
-                active: vacation.start <= now && (vacation.end.map { now < $0 } ?? true),
+                active: vacation.isActive(at: now),
                 start: vacation.start, end: vacation.end, subject: vacation.subject)
         }
         return items.values.sorted { $0.address < $1.address }
@@ -73,12 +73,10 @@ extension AdminAPI {
         do { address = try localAddress(body.address, field: "address") } catch APIError.invalid(let fields) { problems.merge(fields) { a, _ in a } }
         let aliases = try checkedAliases(body.aliases ?? [], problems: &problems)
         guard problems.isEmpty, let address else { throw APIError.invalid(problems) }
-        let taken = try await store.aliasesTaken(mailbox: address, aliases)
-        if !taken.isEmpty {
-            throw APIError.conflict("already an address of another mailbox: \(taken.joined(separator: ", "))")
-        }
-        guard try await store.createMailbox(address, name: body.name, aliases: aliases, at: clock()) == .created else {
-            throw APIError.conflict("mailbox \(address) exists")
+        switch try await store.createMailbox(address, name: body.name, aliases: aliases, at: clock()) {
+        case .created: break
+        case .exists: throw APIError.conflict("mailbox \(address) exists")
+        case .aliasesTaken(let taken): throw APIError.conflict("already an address of another mailbox: \(taken.joined(separator: ", "))")
         }
         await addressesChanged()
         let item = try await mailboxItems().first { $0.address == address }

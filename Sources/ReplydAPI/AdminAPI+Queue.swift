@@ -42,8 +42,10 @@ extension AdminAPI {
 
     func retryQueueItem(_ request: APIRequest) async throws -> Response {
         let id = try queueID(request)
-        guard try await store.retryNow(id, at: clock()) else {
-            throw APIError.notFound("no queued or failed item \(id) (or it is being delivered right now)")
+        switch try await store.retryNow(id, at: clock()) {
+        case .done: break
+        case .notFound: throw APIError.notFound("no queued or failed item \(id)")
+        case .inFlight: throw APIError.conflict("item \(id) is being delivered right now; try again when that attempt has finished")
         }
         let status = try await store.queueEntry(id: id).map(Self.queueStatus) ?? "pending"
         return APIResponse.json(.ok, ["id": id, "status": status])
@@ -51,7 +53,11 @@ extension AdminAPI {
 
     func dropQueueItem(_ request: APIRequest) async throws -> Response {
         let id = try queueID(request)
-        guard try await store.drop(id) else { throw APIError.notFound("no queued or failed item \(id)") }
+        switch try await store.drop(id, at: clock()) {
+        case .done: break
+        case .notFound: throw APIError.notFound("no queued or failed item \(id)")
+        case .inFlight: throw APIError.conflict("item \(id) is being delivered right now: it cannot be dropped")
+        }
         return APIResponse.noContent()
     }
 }

@@ -98,11 +98,8 @@ extension AdminAPI {
         let keywords = SMSKeywords(optOut: Set(body.optOutWords ?? Array(standard.optOut)), optIn: Set(body.optInWords ?? Array(standard.optIn)),
                                    help: Set(body.helpWords ?? Array(standard.help)))
         if let prefix = key.prefix {
-            if !prefix.allSatisfy({ $0.isLetter || $0.isNumber }) {
-                problems["list"] = "the prefix must be a single word of letters and digits"
-            } else if keywords.intent(of: prefix) != .message {
-                problems["list"] = "the prefix \"\(prefix)\" is a keyword itself"
-            }
+            let others = try await store.smsLists().filter { $0.number == key.number && $0.prefix != SMSKeywords.fold(prefix) }
+            if let problem = SMSRouting.prefixProblem(prefix, keywords: keywords, lists: others) { problems["list"] = problem }
         }
         guard problems.isEmpty else { throw APIError.invalid(problems) }
         let list = SMSList(number: key.number, prefix: key.prefix, name: body.name, welcome: body.welcome, farewell: body.farewell,

@@ -23,7 +23,7 @@ extension AdminAPI {
 
     func body(_ vacation: Vacation) -> VacationBody {
         let now = clock()
-        return VacationBody(mailbox: vacation.mailbox, active: vacation.start <= now && (vacation.end.map { now < $0 } ?? true),
+        return VacationBody(mailbox: vacation.mailbox, active: vacation.isActive(at: now),
                             settings: VacationForm(vacation))
     }
 
@@ -37,6 +37,8 @@ extension AdminAPI {
 
     func putVacation(_ request: APIRequest) async throws -> Response {
         let vacation = try validated(request)
+        let taken = try await store.aliasesTaken(mailbox: vacation.mailbox, vacation.aliases)
+        guard taken.isEmpty else { throw APIError.conflict("already an address of another mailbox: \(taken.joined(separator: ", "))") }
         let existed = try await store.vacations().contains { $0.mailbox == vacation.mailbox }
         try await store.setVacation(vacation, at: clock())
         await addressesChanged()

@@ -64,9 +64,9 @@ public struct AdminAPI: Sendable {
     static func endpointTable(for api: AdminAPI?) -> [(APIRoute, Handler)] {
         func route(_ method: APIRoute.Method, _ path: String, _ area: String?, _ handler: @escaping @Sendable (AdminAPI, APIRequest) async throws -> Response)
             -> (APIRoute, Handler) {
-            // Notifications hold customers' addresses and numbers: reading them needs the notify
-            // scope itself, not the general read scope.
-            let changes = (method != .GET && !path.hasSuffix("/preview")) || area == "notify"
+            // Notifications and the queue hold customers' addresses and numbers: reading them needs
+            // the area's scope itself, not the general read scope.
+            let changes = (method != .GET && !path.hasSuffix("/preview")) || area == "notify" || area == "queue"
             return (APIRoute(method: method, path: "/api/v1" + path, area: area, changes: changes), { request in
                 guard let api else { throw APIError.notFound("not wired") }
                 return try await handler(api, request)

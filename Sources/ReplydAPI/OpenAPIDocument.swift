@@ -936,7 +936,7 @@ public enum OpenAPIDocument {
           "queue"
         ],
         "summary": "List outbound items",
-        "description": "Newest first. Without `status`: the items still queued (pending or deferred) and the failed ones.\n\nRequired scope: `queue`, `read` or `admin`.",
+        "description": "Newest first. Without `status`: the items still queued (pending or deferred) and the failed ones.\n\nRequired scope: `queue` or `admin` (recipients are customers' addresses and numbers: `read` is not enough).",
         "parameters": [
           {
             "name": "status",
@@ -992,7 +992,7 @@ public enum OpenAPIDocument {
           "queue"
         ],
         "summary": "Retry an item now",
-        "description": "Makes a queued or failed item due now. 404 when there is no such item or it is no longer queued or failed.\n\nRequired scope: `queue` or `admin`.",
+        "description": "Makes a queued or failed item due now. 404 when there is no such item or it is no longer queued or failed. 409 while a worker is delivering it.\n\nRequired scope: `queue` or `admin`.",
         "parameters": [
           {
             "$ref": "#/components/parameters/QueueID"
@@ -1020,6 +1020,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           }
         }
       }
@@ -1031,7 +1034,7 @@ public enum OpenAPIDocument {
           "queue"
         ],
         "summary": "Drop an item",
-        "description": "Never sends a queued or failed item; it is kept with status `dropped` for the record. 404 when there is no such item or it is no longer queued or failed.\n\nRequired scope: `queue` or `admin`.",
+        "description": "Never sends a queued or failed item; it is kept with status `dropped` for the record. 404 when there is no such item or it is no longer queued or failed. 409 while a worker is delivering it (it may already be at the far side).\n\nRequired scope: `queue` or `admin`.",
         "parameters": [
           {
             "$ref": "#/components/parameters/QueueID"
@@ -1052,6 +1055,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           }
         }
       }

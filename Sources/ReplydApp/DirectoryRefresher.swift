@@ -18,7 +18,7 @@ struct DirectoryRefresher: Service {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 do {
-                    directory.replace(with: try await store.acceptedAddresses())
+                    try await directory.refresh { try await store.acceptedAddresses() }
                 } catch {
                     logger.warning("cannot re-read mailboxes: \(error)")
                 }

@@ -37,8 +37,8 @@ struct MailListCommand: AsyncParsableCommand {
             try await store.setMailList(list, at: Date())
             try store.close()
             print("mail list \(name) set at \(list.address)")
-            if !config.mail.catchAll && !config.mail.mailboxes.map({ $0.lowercased() }).contains(list.address) {
-                print("note: mail.catch_all is off and \(list.address) is not in mail.mailboxes: add it, or mail to it is refused")
+            if !config.mail.catchAll {
+                print("note: mail.catch_all is off: a running replyd accepts \(list.address) within 10 seconds")
             }
         }
     }

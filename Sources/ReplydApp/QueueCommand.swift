@@ -65,8 +65,13 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try common.openStore(try common.loadConfig().configuration)
-            guard try await store.retryNow(id, at: Date()) else {
+            switch try await store.retryNow(id, at: Date()) {
+            case .done: break
+            case .notFound:
                 printError("no queued or failed item \(id)")
+                throw ExitCode(1)
+            case .inFlight:
+                printError("item \(id) is being delivered right now; try again when that attempt has finished")
                 throw ExitCode(1)
             }
             print("item \(id) will be tried again now")
@@ -80,8 +85,13 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try common.openStore(try common.loadConfig().configuration)
-            guard try await store.drop(id) else {
+            switch try await store.drop(id, at: Date()) {
+            case .done: break
+            case .notFound:
                 printError("no queued or failed item \(id)")
+                throw ExitCode(1)
+            case .inFlight:
+                printError("item \(id) is being delivered right now: it cannot be dropped")
                 throw ExitCode(1)
             }
             print("item \(id) dropped")

@@ -39,20 +39,17 @@ struct SMSCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let keywords = try words.keywords()
+            let store = try common.openStore(config)
             if let prefix {
-                guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                    printError("--prefix: a single word of letters and digits, found \"\(prefix)\"")
-                    throw ExitCode(1)
-                }
-                guard keywords.intent(of: prefix) == .message else {
-                    printError("--prefix: \"\(prefix)\" is a keyword itself; pick another word")
+                let others = try await store.smsLists().filter { $0.number == normalized && $0.prefix != SMSKeywords.fold(prefix) }
+                if let problem = SMSRouting.prefixProblem(prefix, keywords: keywords, lists: others) {
+                    printError("--prefix: \(problem)")
                     throw ExitCode(1)
                 }
             }
             let list = SMSList(number: normalized, prefix: prefix, name: name, welcome: welcome, farewell: farewell, help: help,
                                autoreply: autoreply, keywords: keywords, subscribersOnly: subscribersOnly,
                                transliterate: transliterate, days: days)
-            let store = try common.openStore(config)
             try await store.setSMSList(list, at: Date())
             try store.close()
             print("sms list \(name) set for \(normalized)\(list.prefix.map { " with prefix \($0)" } ?? "")")

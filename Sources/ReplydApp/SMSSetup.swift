@@ -12,7 +12,8 @@ extension Configuration {
         let provider = SMSProviderSettings(
             kind: kind, baseURL: sms.providerURL, twilioAccountSID: sms.twilioAccountSID, twilioAuthToken: sms.twilioAuthToken,
             mprofiAPIKey: sms.mprofiAPIKey, httpToken: sms.httpToken)
-        let sender = try SMSSender(settings: provider, caFile: sms.providerCAFile, timeout: sms.providerTimeout)
+        let sender = try SMSSender(settings: provider, caFile: sms.providerCAFile, timeout: sms.providerTimeout,
+                                   concurrency: sms.sendConcurrency)
         let worker = DeliveryWorker(
             queue: queue,
             // Every SMS goes to the same provider: the per-destination limit is the whole concurrency.

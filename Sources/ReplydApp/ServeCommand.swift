@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = MetricsEndpoint.bootstrap(store: store)
         let directory = MailboxDirectory()
         do {
-            directory.replace(with: try await store.acceptedAddresses())
+            try await directory.refresh { try await store.acceptedAddresses() }
         } catch {
             printError("replyd: cannot read mailboxes: \(error)")
             throw ExitCode(1)
@@ -138,7 +138,11 @@ struct ServeCommand: AsyncParsableCommand {
         let api = AdminAPI(
             store: store, settings: config.adminAPISettings, clock: { Date() },
             addressesChanged: {
-                if let addresses = try? await store.acceptedAddresses() { directory.replace(with: addresses) }
+                do {
+                    try await directory.refresh { try await store.acceptedAddresses() }
+                } catch {
+                    logger.error("cannot re-read mailboxes after a change: \(error)")
+                }
             },
             status: {
                 ["version": ReplydCommand.configuration.version, "smtp": smtpText, "http": httpAddress.withLock { $0 },

@@ -84,8 +84,10 @@ enum ConfigSchema {
                 string("provider", \.sms.provider, validate: {
                     ["none", "twilio", "mprofi", "http"].contains($0) ? nil : "must be \"none\", \"twilio\", \"mprofi\" or \"http\""
                 }),
-                optionalString("provider_url", \.sms.providerURL, validate: {
-                    $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "must start with https:// (or http://)"
+                optionalString("provider_url", \.sms.providerURL, validate: { url in
+                    // Credentials travel with every request: clear text only to this machine.
+                    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { url.hasPrefix($0) }
+                    return url.hasPrefix("https://") || loopback ? nil : "must start with https:// (http:// only for 127.0.0.1, localhost or [::1])"
                 }),
                 optionalString("twilio_account_sid", \.sms.twilioAccountSID),
                 optionalString("mprofi_api_key", \.sms.mprofiAPIKey),

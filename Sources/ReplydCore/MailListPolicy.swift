@@ -50,6 +50,11 @@ public enum MailListPolicy {
             return MailListDecision(intent: .message, subscription: nil, reply: nil, reason: "not-a-keyword")
         }
         let decision = SMSPolicy.decide(text: text, list: list, facts: facts, now: now)
+        // Anyone can forge an envelope sender: a START for an address already subscribed gets no
+        // second welcome, so the list cannot be used to mail a victim again and again.
+        if decision.intent == .optIn && facts.subscribed {
+            return MailListDecision(intent: .optIn, subscription: nil, reply: nil, reason: "already-subscribed")
+        }
         return MailListDecision(intent: decision.intent, subscription: decision.subscription, reply: decision.reply,
                                 reason: decision.reason?.rawValue)
     }

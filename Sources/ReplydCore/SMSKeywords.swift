@@ -37,7 +37,7 @@ public struct SMSKeywords: Sendable, Equatable, Codable {
     }
 
     /// Trimmed, upper-cased, without diacritics (Polish ł has no decomposition: mapped by hand).
-    static func fold(_ text: String) -> String {
+    public static func fold(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
         let stripped = trimmed.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
         return stripped.replacingOccurrences(of: "ł", with: "l").replacingOccurrences(of: "Ł", with: "L").uppercased()

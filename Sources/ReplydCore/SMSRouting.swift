@@ -15,6 +15,14 @@ public enum SMSRouting {
 
     public static func route(text: String, lists: [SMSList]) -> Route? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let own = lists.first { $0.prefix == nil }
+        let ordered = (own.map { [$0] } ?? []) + lists.filter { $0.prefix != nil }.sorted { $0.key < $1.key }
+        // A bare opt-out word stops every list at the number: whoever texts STOP to a shared number
+        // wants nothing more from it (the carriers' rule for short codes), not a guess at which list.
+        // Checked first, with the standard words and every list's own, so no prefix can shadow it.
+        if !ordered.isEmpty, isOptOut(trimmed, lists: ordered) {
+            return Route(lists: ordered, text: trimmed, intent: .optOut)
+        }
         let parts = trimmed.split(maxSplits: 1, omittingEmptySubsequences: true, whereSeparator: \.isWhitespace)
         if let first = parts.first {
             let word = SMSKeywords.fold(String(first))
@@ -23,15 +31,24 @@ public enum SMSRouting {
                 return Route(lists: [list], text: rest, intent: rest.isEmpty ? .optIn : nil)
             }
         }
-        let own = lists.first { $0.prefix == nil }
-        let ordered = (own.map { [$0] } ?? []) + lists.filter { $0.prefix != nil }.sorted { $0.key < $1.key }
-        guard let first = ordered.first else { return nil }
-        // A bare opt-out word stops every list at the number: whoever texts STOP to a shared number
-        // wants nothing more from it (the carriers' rule for short codes), not a guess at which list.
-        if first.keywords.intent(of: trimmed) == .optOut {
-            return Route(lists: ordered, text: trimmed, intent: .optOut)
-        }
         guard let own else { return nil }
         return Route(lists: [own], text: text, intent: nil)
+    }
+
+    public static func isOptOut(_ text: String, lists: [SMSList]) -> Bool {
+        SMSKeywords.standard.intent(of: text) == .optOut || lists.contains { $0.keywords.intent(of: text) == .optOut }
+    }
+
+    /// Why `prefix` cannot name a list at a number that has `lists` (nil: it can): a keyword of the
+    /// standard set or of any list there would turn that keyword into the list's name.
+    public static func prefixProblem(_ prefix: String, keywords: SMSKeywords, lists: [SMSList]) -> String? {
+        guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            return "the prefix must be a single word of letters and digits"
+        }
+        let all = [SMSKeywords.standard, keywords] + lists.map(\.keywords)
+        if all.contains(where: { $0.intent(of: prefix) != .message }) {
+            return "the prefix \"\(prefix)\" is a keyword itself (STOP, START, HELP or a list's own word)"
+        }
+        return nil
     }
 }

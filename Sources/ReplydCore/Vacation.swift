@@ -57,6 +57,11 @@ public struct Vacation: Sendable, Equatable, Codable {
 
     public var ownAddresses: Set<String> { Set([mailbox] + aliases) }
 
+    /// Started and not yet ended at `date`.
+    public func isActive(at date: Date) -> Bool {
+        start <= date && (end.map { date < $0 } ?? true)
+    }
+
     public var mailboxDomain: String {
         mailbox.lastIndex(of: "@").map { String(mailbox[mailbox.index(after: $0)...]) } ?? ""
     }

@@ -16,7 +16,8 @@ public final class SMSSender: Sendable {
     /// - Parameters:
     ///   - caFile: PEM of CAs to trust instead of the system's (a private gateway, or a test CA).
     ///   - timeout: for the whole request; a provider that does not answer in time is retried later.
-    public init(settings: SMSProviderSettings, caFile: String?, timeout: Duration, maxResponse: Int = 64 * 1024) throws {
+    public init(settings: SMSProviderSettings, caFile: String?, timeout: Duration, concurrency: Int = 8,
+                maxResponse: Int = 64 * 1024) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
@@ -24,7 +25,11 @@ public final class SMSSender: Sendable {
         self.client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                 timeout: .init(connect: .seconds(min(seconds, 30)), read: .seconds(seconds))),
+                                 timeout: .init(connect: .seconds(min(seconds, 30)), read: .seconds(seconds)),
+                                 // AsyncHTTPClient's default of 8 connections per host would quietly
+                                 // cap sms.send_concurrency.
+                                 connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 1)),
+                                 proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .disabled),
             backgroundActivityLogger: Logger(label: "replyd.sms.http"))
         self.settings = settings
         self.timeout = timeout
@@ -44,7 +49,12 @@ public final class SMSSender: Sendable {
         do {
             let response = try await client.execute(request, timeout: TimeAmount.nanoseconds(Int64(timeout.timeInterval * 1e9)))
             let body = try await response.body.collect(upTo: maxResponse)
-            return SMSProviderAPI.outcome(status: Int(response.status.code), body: Array(body.readableBytesView), host: host)
+            var outcome = SMSProviderAPI.outcome(status: Int(response.status.code), body: Array(body.readableBytesView), host: host)
+            if case .delivered(let host, let code, let detail, _) = outcome, prepared.url.hasPrefix("https://") {
+                // The attempt record says the request went over TLS; AsyncHTTPClient does not tell which version.
+                outcome = .delivered(host: host, code: code, detail: detail, tlsVersion: "TLS")
+            }
+            return outcome
         } catch {
             // Connection refused, TLS failure, time-out: the provider may be back later.
             return .temporary(host: host, reason: "\(error)")

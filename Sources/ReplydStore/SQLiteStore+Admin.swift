@@ -14,9 +14,10 @@ extension SQLiteStore {
                 """, arguments: [vacation.mailbox, json, now])
             try db.execute(sql: "DELETE FROM mailbox_alias WHERE mailbox = ? AND source = 'vacation'", arguments: [vacation.mailbox])
             for alias in Set(vacation.aliases) where alias != vacation.mailbox {
+                // Never takes another mailbox's alias (the API refuses that with 409 before).
                 try db.execute(sql: """
                     INSERT INTO mailbox_alias (alias, mailbox, source) VALUES (?, ?, 'vacation')
-                    ON CONFLICT (alias) DO UPDATE SET mailbox = excluded.mailbox, source = excluded.source
+                    ON CONFLICT (alias) DO NOTHING
                     """, arguments: [alias, vacation.mailbox])
             }
         }

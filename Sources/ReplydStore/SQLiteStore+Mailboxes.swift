@@ -34,11 +34,16 @@ extension SQLiteStore {
     public enum MailboxChange: Sendable, Equatable {
         case created
         case exists
+        /// These aliases are another mailbox's (or a mailbox): nothing was created.
+        case aliasesTaken([String])
     }
 
     public func createMailbox(_ address: String, name: String?, aliases: [String], at now: Date) async throws -> MailboxChange {
         let address = address.lowercased()
         return try await pool.write { db in
+            // Checked in the transaction that writes, so two requests cannot both take an alias.
+            let taken = try Self.takenAliases(db, mailbox: address, aliases)
+            guard taken.isEmpty else { return .aliasesTaken(taken) }
             try db.execute(sql: "INSERT INTO mailbox (address, name, created_at) VALUES (?, ?, ?) ON CONFLICT (address) DO NOTHING",
                            arguments: [address, name, now])
             guard db.changesCount == 1 else { return .exists }

@@ -190,23 +190,40 @@ extension SQLiteStore: OutboundQueue {
                    sentAt: row["sent_at"], remoteHost: row["remote_host"])
     }
 
-    /// `queue retry`: due now, failed items back in the queue. Returns false when there is no such item.
-    public func retryNow(_ id: Int64, at now: Date) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: """
-                UPDATE outbound SET status = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
-                WHERE id = ? AND status IN ('queued', 'failed') AND (lease_until IS NULL OR lease_until < ?)
-                """, arguments: [now, id, now])
-            return db.changesCount > 0
-        }
+    /// What `queue retry` and `queue drop` did.
+    public enum QueueChange: Sendable, Equatable {
+        case done
+        /// No queued or failed item with that id.
+        case notFound
+        /// A worker holds it right now (it may be talking to the far side): changing it could send
+        /// it twice or mark a sent message dropped.
+        case inFlight
+    }
+
+    /// `queue retry`: due now, failed items back in the queue.
+    public func retryNow(_ id: Int64, at now: Date) async throws -> QueueChange {
+        try await changeOpen(id, at: now, sql: """
+            UPDATE outbound SET status = 'queued', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+            WHERE id = ? AND status IN ('queued', 'failed') AND (lease_until IS NULL OR lease_until < ?)
+            """, arguments: [now, id, now])
     }
 
     /// `queue drop`: never sent; kept with status 'dropped' for the record.
-    public func drop(_ id: Int64) async throws -> Bool {
+    public func drop(_ id: Int64, at now: Date) async throws -> QueueChange {
+        try await changeOpen(id, at: now, sql: """
+            UPDATE outbound SET status = 'dropped', lease_owner = NULL, lease_until = NULL
+            WHERE id = ? AND status IN ('queued', 'failed') AND (lease_until IS NULL OR lease_until < ?)
+            """, arguments: [id, now])
+    }
+
+    private func changeOpen(_ id: Int64, at now: Date, sql: String, arguments: StatementArguments) async throws -> QueueChange {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE outbound SET status = 'dropped', lease_owner = NULL, lease_until = NULL WHERE id = ? AND status IN ('queued', 'failed')",
-                           arguments: [id])
-            return db.changesCount > 0
+            try db.execute(sql: sql, arguments: arguments)
+            if db.changesCount > 0 { return .done }
+            let leased = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM outbound WHERE id = ? AND status IN ('queued', 'failed') AND lease_until >= ?)
+                """, arguments: [id, now]) ?? false
+            return leased ? .inFlight : .notFound
         }
     }
 

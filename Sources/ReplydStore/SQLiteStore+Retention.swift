@@ -15,9 +15,12 @@ extension SQLiteStore {
         var total = 0
         while true {
             let pruned = try await pool.write { db -> Int in
+                // Driven from inbound_raw, so pruned history is never walked again: ids grow with
+                // time, and every message up to the newest one older than the cutoff is old enough.
                 let ids = try Int64.fetchAll(db, sql: """
-                    SELECT r.message FROM inbound_raw r JOIN inbound_message m ON m.id = r.message
-                    WHERE m.received_at < ? LIMIT ?
+                    SELECT message FROM inbound_raw
+                    WHERE message <= (SELECT MAX(id) FROM inbound_message WHERE received_at < ?)
+                    ORDER BY message LIMIT ?
                     """, arguments: [cutoff, batch])
                 for id in ids {
                     try db.execute(sql: "DELETE FROM inbound_raw WHERE message = ?", arguments: [id])

@@ -62,16 +62,17 @@ extension SQLiteStore {
             // recorded under the number itself, so whatever is sent from it later honours it.
             let intent = SMSKeywords.standard.intent(of: text)
             if intent == .optOut || intent == .optIn {
-                try db.execute(sql: """
-                    INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (list, number) DO UPDATE SET status = excluded.status,
-                        changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
-                    """, arguments: [recipient, sender, intent == .optOut ? "out" : "in", now])
+                try upsertSubscription(db, list: recipient, number: sender, optOut: intent == .optOut, at: now)
             }
             let recorded = intent == .message ? nil : intent.rawValue
             try db.execute(sql: "UPDATE inbound_sms SET list = ?, intent = ?, action = 'none', reason = 'no-list' WHERE id = ?",
                            arguments: [recipient, recorded, id])
             return SMSReceipt(id: id, duplicate: false, intent: recorded, replied: false, reason: "no-list")
+        }
+        if route.intent == .optOut && !route.lists.contains(where: { $0.key == recipient }) {
+            // Only prefixed lists here: the number itself is opted out too, so whatever else is sent
+            // from it (notifications) honours the STOP.
+            try upsertSubscription(db, list: recipient, number: sender, optOut: true, at: now)
         }
         var first: SMSDecision?
         var outbound: Int64?
@@ -99,12 +100,7 @@ extension SQLiteStore {
                              lastAutoreplyAt: subscription?["last_autoreply_at"])
         let decision = SMSPolicy.decide(text: text, list: list, facts: facts, now: now, intent: intent)
         if let change = decision.subscription {
-            // The opt-out time stays that of the first STOP: the send gate lets that farewell through.
-            try db.execute(sql: """
-                INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (list, number) DO UPDATE SET status = excluded.status,
-                    changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
-                """, arguments: [list.key, sender, change == .optOut ? "out" : "in", now])
+            try upsertSubscription(db, list: list.key, number: sender, optOut: change == .optOut, at: now)
         }
         guard queueReply, let reply = decision.reply else { return (decision, nil) }
         if decision.intent == .message {
@@ -118,6 +114,16 @@ extension SQLiteStore {
             VALUES ('sms', ?, ?, ?, ?, ?, 'queued', ?, ?)
             """, arguments: [list.key, list.number, sender, decision.intent.rawValue, Data(reply.utf8), now, now])
         return (decision, db.lastInsertedRowID)
+    }
+
+    /// Records an opt-out or opt-in. The time stays that of the first STOP of a run of them: the
+    /// send gate lets that STOP's farewell through.
+    static func upsertSubscription(_ db: Database, list: String, number: String, optOut: Bool, at now: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO sms_subscription (list, number, status, changed_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (list, number) DO UPDATE SET status = excluded.status,
+                changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
+            """, arguments: [list, number, optOut ? "out" : "in", now])
     }
 
     public func setSMSList(_ list: SMSList, at now: Date) async throws {

@@ -10,7 +10,7 @@ extension SQLiteStore {
         /// Queued (pending or deferred) items per channel.
         public var queued: [String: Int]
         public var failed: Int
-        /// Age of the oldest queued item, if any.
+        /// When the oldest item that is due (not one waiting for quiet hours or a retry) was queued.
         public var oldestQueuedAt: Date?
         public var activeVacations: Int
     }
@@ -25,8 +25,9 @@ extension SQLiteStore {
                 inboundSMS: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbound_sms") ?? 0,
                 queued: Dictionary(uniqueKeysWithValues: queued.map { ($0["channel"] as String, $0["n"] as Int) }),
                 failed: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbound WHERE status = 'failed'") ?? 0,
-                oldestQueuedAt: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbound WHERE status = 'queued'"),
-                activeVacations: vacations.filter { $0.start <= now && ($0.end.map { now < $0 } ?? true) }.count)
+                oldestQueuedAt: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbound WHERE status = 'queued' AND next_attempt_at <= ?",
+                                                  arguments: [now]),
+                activeVacations: vacations.filter { $0.isActive(at: now) }.count)
         }
     }
 }

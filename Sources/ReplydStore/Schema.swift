@@ -247,6 +247,14 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v9: queue index per channel") { db in
+            // Each worker polls its own channel: without the channel in the index, a backlog of one
+            // channel made every poll of the other scan it.
+            try db.execute(sql: """
+                CREATE INDEX outbound_channel_due ON outbound(channel, status, next_attempt_at);
+                DROP INDEX contact_owner_address;   -- the primary key (owner, address) already is this index
+                """)
+        }
         return migrator
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import ReplydCore
 
 @Suite struct NotificationPolicyTests {
-    /// 2026-11-25 12:00 UTC = 13:00 in Warsaw: outside quiet hours.
+    /// 2026-11-25 14:00 UTC = 15:00 in Warsaw: outside quiet hours.
     let noon = Date(timeIntervalSince1970: 1_795_615_200)
     let rules = NotificationRules()
 
@@ -70,7 +70,8 @@ import Testing
         // The customer's own zone wins over the site's.
         var tokyo = request()
         tokyo.customer.timeZone = "Asia/Tokyo"
-        #expect(decide(tokyo, at: noon).outcome != .send(channels: [.sms], at: noon))  // 21:00 in Tokyo
+        // 23:00 in Tokyo: queued until 08:00 there, 23:00 UTC.
+        #expect(decide(tokyo, at: noon).outcome == .send(channels: [.sms], at: noon.addingTimeInterval(9 * 3600)))
     }
 }
 

@@ -35,6 +35,18 @@ import Testing
         #expect(prefixedOnly.lists == [kebab, pizza] && prefixedOnly.intent == .optOut)
     }
 
+    @Test func noPrefixCanShadowAStop() {
+        let arret = SMSList(number: "+48500100200", prefix: "ARRET", name: "fr", welcome: "w", farewell: "f", help: "h",
+                            keywords: SMSKeywords(optOut: ["FIN"], optIn: ["GO"], help: ["AIDE"]))
+        // A list's own opt-out word, texted bare, stops every list at the number too.
+        #expect(SMSRouting.route(text: "fin", lists: [pizza, arret])?.intent == .optOut)
+        #expect(SMSRouting.route(text: "fin", lists: [pizza, arret])?.lists.count == 2)
+        #expect(SMSRouting.prefixProblem("STOP", keywords: SMSKeywords(optOut: ["FIN"], optIn: ["GO"], help: ["AIDE"]), lists: []) != nil)
+        #expect(SMSRouting.prefixProblem("FIN", keywords: .standard, lists: [arret]) != nil, "another list's word at the number")
+        #expect(SMSRouting.prefixProblem("pizza two", keywords: .standard, lists: []) != nil)
+        #expect(SMSRouting.prefixProblem("PIZZA", keywords: .standard, lists: [arret]) == nil)
+    }
+
     @Test func routedIntentOverridesTheListsOwnWords() {
         let custom = SMSList(number: "+1", name: "n", welcome: "w", farewell: "bye", help: "h",
                              keywords: SMSKeywords(optOut: ["ARRET"], optIn: ["GO"], help: ["AIDE"]))

@@ -58,9 +58,9 @@ import Testing
         #expect(byID[3]?.status == "failed")
         #expect(try await store.attempts(outbound: 1).map(\.2) == ["delivered"])
         // retry brings the failed one back; drop takes the deferred one out.
-        #expect(try await store.retryNow(3, at: now))
-        #expect(try await store.drop(2))
-        #expect(try await !store.drop(1))  // already sent
+        #expect(try await store.retryNow(3, at: now) == .done)
+        #expect(try await store.drop(2, at: now) == .done)
+        #expect(try await store.drop(1, at: now) == .notFound)  // already sent
         let after = try await store.queueEntries(includeSent: true, limit: 10)
         #expect(after.first { $0.id == 3 }?.status == "queued")
         #expect(after.first { $0.id == 2 }?.status == "dropped")
@@ -84,8 +84,8 @@ import Testing
                                                         text: "stop", at: now.addingTimeInterval(30))
         #expect(farewell.replied)
         // The e-mail worker never sees SMS items, and vice versa.
-        #expect(try await store.claimDue(channel: .email, owner: "e", now: now.addingTimeInterval(60), limit: 100, lease: .seconds(60))
-            .allSatisfy { $0.recipient.contains("@") })
+        let email = try await store.claimDue(channel: .email, owner: "e", now: now.addingTimeInterval(60), limit: 100, lease: .seconds(60))
+        #expect(email.count == 5 && email.allSatisfy { $0.recipient.contains("@") })
         let claimed = try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(60), limit: 10, lease: .seconds(60))
         #expect(claimed.map { String(decoding: $0.data, as: UTF8.self) } == ["bye"])
         let suppressed = try await store.pool.read { db in
@@ -101,6 +101,33 @@ import Testing
         try await store.release(claimed[0].id, owner: "s")
         #expect(try await store.claimDue(channel: .sms, owner: "s", now: now.addingTimeInterval(120), limit: 10, lease: .seconds(60))
             .map(\.id) == [claimed[0].id])
+    }
+
+    @Test func anItemInFlightIsNeitherDroppedNorRetried() async throws {
+        let claimed = try await store.claimDue(channel: .email, owner: "w", now: now.addingTimeInterval(10), limit: 1, lease: .seconds(60))
+        let id = try #require(claimed.first?.id)
+        #expect(try await store.drop(id, at: now.addingTimeInterval(20)) == .inFlight)
+        #expect(try await store.retryNow(id, at: now.addingTimeInterval(20)) == .inFlight)
+        // Once the lease has run out, it can be.
+        #expect(try await store.drop(id, at: now.addingTimeInterval(100)) == .done)
+        #expect(try await store.drop(999, at: now) == .notFound)
+    }
+
+    /// Lists only under prefixes: a bare STOP also opts the number out at the number itself, which is
+    /// what notifications sent from that number check.
+    @Test func bareStopToAPrefixOnlyNumberIsRecordedForTheNumber() async throws {
+        let pizza = SMSList(number: "+48500100200", prefix: "PIZZA", name: "pizza", welcome: "w", farewell: "f", help: "h")
+        try await store.setSMSList(pizza, at: now)
+        _ = try await store.recordInboundSMS(provider: "p", providerID: "1", from: "+48600700800", to: pizza.number, text: "STOP", at: now)
+        let rows = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT list, status FROM sms_subscription ORDER BY list").map { [$0["list"] as String, $0["status"] as String] }
+        }
+        #expect(rows == [["+48500100200", "out"], ["+48500100200 PIZZA", "out"]])
+        _ = try await store.recordInboundSMS(provider: "p", providerID: "2", from: "+48600700800", to: pizza.number, text: "START", at: now)
+        let after = try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM sms_subscription WHERE list = '+48500100200'")
+        }
+        #expect(after == "in")
     }
 
     /// Concurrent webhooks share transactions; a retried id inside the same batch is still answered once.

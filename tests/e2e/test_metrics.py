@@ -62,10 +62,12 @@ def test_counters_after_a_known_sequence(make_server):
             "X-Signature": "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()})
         urllib.request.urlopen(request, timeout=10).read()
         sink.wait_for(lambda s: len(s.messages) == 2, 20, "two replies at the sink")
-        deadline = time.monotonic() + 10
+        # The sink has both; the worker records each result just after: wait for the records too.
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             values = scrape(server)
-            if metric(values, "replyd_outbound_total", channel="email", state="sent") == 2:
+            if (metric(values, "replyd_outbound_total", channel="email", state="sent") == 2
+                    and metric(values, "replyd_queue_depth", channel="email") == 0):
                 break
             time.sleep(0.1)
         assert metric(values, "replyd_smtp_connections_total") == 4
