@@ -103,7 +103,7 @@ public enum NotificationPolicy {
             }
         }
         if let quiet = rules.quietHours {
-            let zone = customer.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: rules.timeZone) ?? .gmt
+            let zone = zone(for: customer, rules: rules)
             let allowed = quiet.nextAllowed(after: at, in: zone)
             if allowed > at {
                 notes.append("quiet-hours: \(quiet.description) in \(zone.identifier); queued until \(iso(allowed))")
@@ -111,6 +111,11 @@ public enum NotificationPolicy {
             }
         }
         return NotificationDecision(outcome: .send(channels: channels, at: at), notes: notes)
+    }
+
+    /// The zone quiet hours are read in: the customer's, else the site's.
+    public static func zone(for customer: Customer, rules: NotificationRules) -> TimeZone {
+        customer.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: rules.timeZone) ?? .gmt
     }
 
     static func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }

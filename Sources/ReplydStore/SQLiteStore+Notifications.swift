@@ -81,6 +81,10 @@ extension SQLiteStore {
                                  String(decoding: try encoder.encode(request.data), as: UTF8.self), request.force, status, reason,
                                  String(decoding: try encoder.encode(decision.notes), as: UTF8.self), now, sendAt])
             let id = db.lastInsertedRowID
+            if let quiet = setup.rules.quietHours {
+                try db.execute(sql: "UPDATE notification SET quiet_hours = ?, time_zone = ? WHERE id = ?",
+                               arguments: [quiet.description, NotificationPolicy.zone(for: request.customer, rules: setup.rules).identifier, id])
+            }
             let locale = request.customer.locale ?? setup.rules.locale
             let values = NotificationTemplates.variables(request, locale: locale, shopName: setup.shopName)
             for channel in channels {

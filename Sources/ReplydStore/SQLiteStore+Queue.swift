@@ -100,7 +100,7 @@ extension SQLiteStore: OutboundQueue {
                 try db.execute(sql: """
                     UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
                         lease_until = NULL, last_error = ? WHERE id = ?
-                    """, arguments: [at, detail, item.id])
+                    """, arguments: [try Self.outsideQuietHours(at, outbound: item.id, db: db), detail, item.id])
             case .giveUp(let reason):
                 try db.execute(sql: """
                     UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
@@ -114,6 +114,16 @@ extension SQLiteStore: OutboundQueue {
         if let notification, notification.id != nil {
             StoreMetrics.notificationSent(channel: notification.channel)
         }
+    }
+
+    /// A notification's retry moved out of the customer's quiet hours (other items: unchanged).
+    static func outsideQuietHours(_ at: Date, outbound id: Int64, db: Database) throws -> Date {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT n.quiet_hours, n.time_zone FROM outbound o JOIN notification n ON n.id = o.notification WHERE o.id = ?
+            """, arguments: [id]),
+            let window = (row["quiet_hours"] as String?).flatMap(QuietHours.parse),
+            let zone = (row["time_zone"] as String?).flatMap(TimeZone.init(identifier:)) else { return at }
+        return window.nextAllowed(after: at, in: zone)
     }
 
     static func code(in text: String) -> Int? {

@@ -255,6 +255,13 @@ enum Schema {
                 DROP INDEX contact_owner_address;   -- the primary key (owner, address) already is this index
                 """)
         }
+        migrator.registerMigration("v10: quiet hours kept with a notification") { db in
+            // A retry of a notification must not land in the customer's night either.
+            try db.execute(sql: """
+                ALTER TABLE notification ADD COLUMN quiet_hours TEXT;   -- "21:00-08:00", NULL: none
+                ALTER TABLE notification ADD COLUMN time_zone TEXT;     -- the zone they were applied in
+                """)
+        }
         return migrator
     }
 }

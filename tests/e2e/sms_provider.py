@@ -43,6 +43,9 @@ class SMSProvider:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # http.server writes the head and the body apart; with Nagle on, every answer waited for
+            # the client's delayed ACK (about 40 ms).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
