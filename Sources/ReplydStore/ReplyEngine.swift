@@ -107,7 +107,16 @@ enum ReplyEngine {
         let status = try String.fetchOne(db, sql: "SELECT status FROM mail_subscription WHERE list = ? AND address = ?",
                                          arguments: [list.address, sender])
         let facts = SMSFacts(optedOut: status == "out", subscribed: status == "in")
-        let decision = MailListPolicy.decide(message: message, list: list, facts: facts, now: message.receivedAt)
+        var decision = MailListPolicy.decide(message: message, list: list, facts: facts, now: message.receivedAt)
+        if decision.intent == .help && decision.reply != nil {
+            // An envelope sender can be forged: one help text per address and list a day, so the
+            // list cannot be used to mail someone over and over.
+            let plan = ReplyPlan(recipient: sender, mailbox: list.address, internalSender: false, responseID: "list:help", days: 1)
+            if try !claimHistory(plan, at: message.receivedAt, db: db) {
+                decision.reply = nil
+                decision.reason = "help-already-sent-today"
+            }
+        }
         if let change = decision.subscription {
             try db.execute(sql: """
                 INSERT INTO mail_subscription (list, address, status, changed_at) VALUES (?, ?, ?, ?)

@@ -41,6 +41,10 @@ def test_start_in_the_subject_subscribes_with_a_welcome(list_server):
     assert subscription(list_server) == "in"
     assert only_decision(list_server, message_id)["action"] == "reply"
     assert "1 subscribed, 0 unsubscribed" in list_server.run_cli("mail-list", "show").stdout
+    # No second welcome to an address already subscribed (a forged sender could be flooded).
+    again = send(list_server, "START")
+    assert outbound_rows(list_server, again) == []
+    assert "already-subscribed" in only_decision(list_server, again)["reason"]
 
 
 def test_stop_as_the_first_line_of_a_multipart_mail(list_server):
@@ -68,6 +72,12 @@ def test_stop_as_the_first_line_of_a_multipart_mail(list_server):
 def test_help_and_plain_mail(list_server):
     _, reply = only_reply(list_server, send(list_server, "Pytanie", body="POMOC\r\n"))
     assert reply_body(reply) == "Napisz START albo STOP.\n"
+    # A second HELP the same day is not answered (a forged sender cannot be mailed over and over);
+    # another address still is.
+    again = send(list_server, "HELP")
+    assert outbound_rows(list_server, again) == []
+    assert "help-already-sent-today" in only_decision(list_server, again)["reason"]
+    assert len(outbound_rows(list_server, send(list_server, "HELP", sender="piotr@client.test"))) == 1
     plain = send(list_server, "Kiedy wysyłka?", body="Stop the presses, when is the next issue?\r\n")
     assert outbound_rows(list_server, plain) == []
     assert "not-a-keyword" in only_decision(list_server, plain)["reason"]
