@@ -34,22 +34,22 @@ struct SMSCommand: AsyncParsableCommand {
                 printError("\(number): not a phone number")
                 throw ExitCode(1)
             }
-            guard days >= 1 else {
-                printError("--days must be at least 1")
+            let keywords = try words.keywords()
+            let form = SMSListForm(name: name, welcome: welcome, farewell: farewell, help: help, autoreply: autoreply,
+                                   subscribersOnly: subscribersOnly, transliterate: transliterate, days: days,
+                                   optOutWords: Array(keywords.optOut), optInWords: Array(keywords.optIn), helpWords: Array(keywords.help))
+            let store = try common.openStore(config)
+            let list: SMSList
+            switch form.validate(number: normalized, prefix: prefix, lists: try await store.smsLists()) {
+            case .success(let valid): list = valid
+            case .failure(let problems):
+                let options = ["list": "--prefix", "days": "--days", "opt_out_words": "--opt-out-words", "opt_in_words": "--opt-in-words",
+                               "help_words": "--help-words"]
+                for (field, problem) in problems.fields.sorted(by: { $0.key < $1.key }) {
+                    printError("\(options[field] ?? "--" + field): \(problem)")
+                }
                 throw ExitCode(1)
             }
-            let keywords = try words.keywords()
-            let store = try common.openStore(config)
-            if let prefix {
-                let others = try await store.smsLists().filter { $0.number == normalized && $0.prefix != SMSKeywords.fold(prefix) }
-                if let problem = SMSRouting.prefixProblem(prefix, keywords: keywords, lists: others) {
-                    printError("--prefix: \(problem)")
-                    throw ExitCode(1)
-                }
-            }
-            let list = SMSList(number: normalized, prefix: prefix, name: name, welcome: welcome, farewell: farewell, help: help,
-                               autoreply: autoreply, keywords: keywords, subscribersOnly: subscribersOnly,
-                               transliterate: transliterate, days: days)
             try await store.setSMSList(list, at: Date())
             try store.close()
             print("sms list \(name) set for \(normalized)\(list.prefix.map { " with prefix \($0)" } ?? "")")

@@ -16,8 +16,8 @@ extension Configuration {
                                    concurrency: sms.sendConcurrency)
         let worker = DeliveryWorker(
             queue: queue,
-            // Every SMS goes to the same provider: the per-destination limit is the whole concurrency.
-            options: .init(channel: .sms, concurrency: sms.sendConcurrency, perDestination: sms.sendConcurrency,
+            // One text at a time per number: "shipped" never overtakes "confirmed" on the way out.
+            options: .init(channel: .sms, concurrency: sms.sendConcurrency, perDestination: 1,
                            lease: delivery.lease, pollInterval: delivery.pollInterval,
                            schedule: RetrySchedule(firstRetry: delivery.firstRetry, maxInterval: delivery.maxRetryInterval,
                                                    maxAge: delivery.maxAge),

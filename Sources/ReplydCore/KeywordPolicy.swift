@@ -49,7 +49,11 @@ public struct SMSList: KeywordList, Equatable, Codable {
     }
 
     /// What subscriptions and queued replies are filed under: the number, plus the prefix if any.
-    public var key: String { prefix.map { "\(number) \($0)" } ?? number }
+    public var key: String { Self.key(number: number, prefix: prefix) }
+
+    public static func key(number: String, prefix: String?) -> String {
+        prefix.map { "\(number) \(SMSKeywords.fold($0))" } ?? number
+    }
 }
 
 /// What the store knows about the sender on this list.

@@ -101,7 +101,7 @@ public final class DeliveryWorker: Service, Sendable {
             var accepted: [OutboundItem] = []
             for item in items {
                 let admitted = state.withLock { state -> Bool in
-                    let domain = item.recipientDomain
+                    let domain = self.destination(of: item)
                     guard state.perDomain[domain, default: 0] < options.perDestination else { return false }
                     state.perDomain[domain, default: 0] += 1
                     state.inFlight += 1
@@ -123,6 +123,12 @@ public final class DeliveryWorker: Service, Sendable {
             logger.error("cannot read the outbound queue: \(error)")
             return []
         }
+    }
+
+    /// What `perDestination` limits: the recipient's mail domain (one mail server), or for SMS the
+    /// number itself, so that with a limit of 1 a customer's texts leave in the order they were queued.
+    private func destination(of item: OutboundItem) -> String {
+        options.channel == .sms ? item.recipient : item.recipientDomain
     }
 
     private func handle(_ item: OutboundItem) async {
@@ -147,8 +153,9 @@ public final class DeliveryWorker: Service, Sendable {
         state.withLock { state in
             state.inFlight -= 1
             state.deliveringIDs.remove(item.id)
-            state.perDomain[item.recipientDomain, default: 1] -= 1
-            if state.perDomain[item.recipientDomain] == 0 { state.perDomain[item.recipientDomain] = nil }
+            let destination = destination(of: item)
+            state.perDomain[destination, default: 1] -= 1
+            if state.perDomain[destination] == 0 { state.perDomain[destination] = nil }
         }
         wake.signal()
     }
