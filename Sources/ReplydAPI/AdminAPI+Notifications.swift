@@ -82,6 +82,7 @@ extension AdminAPI {
                 "error": "order \(notification.orderID) was already notified of \(notification.event); send \"force\": true to notify again",
                 "id": previous])
         case .recorded(let record):
+            if !record.deliveries.isEmpty { queued() }
             return try APIResponse.encode(.accepted, NotificationItem(record))
         }
     }

@@ -44,15 +44,19 @@ public struct AdminAPI: Sendable {
     let clock: @Sendable () -> Date
     /// Called after mailboxes, aliases or lists change, so SMTP accepts the new addresses at once.
     let addressesChanged: @Sendable () async -> Void
+    /// Called after messages were queued (notifications), so the workers look at once.
+    let queued: @Sendable () -> Void
     let status: @Sendable () async throws -> [String: Any]
 
     public init(store: SQLiteStore, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
                 addressesChanged: @escaping @Sendable () async -> Void = {},
+                queued: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable () async throws -> [String: Any] = { [:] }) {
         self.store = store
         self.settings = settings
         self.clock = clock
         self.addressesChanged = addressesChanged
+        self.queued = queued
         self.status = status
     }
 

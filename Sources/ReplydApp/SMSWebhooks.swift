@@ -12,6 +12,8 @@ struct SMSWebhooks: Sendable {
     let store: SQLiteStore
     let settings: Configuration.SMS
     let clock: @Sendable () -> Date
+    /// Called after a reply was queued, so the SMS worker looks at once.
+    var queued: @Sendable () -> Void = {}
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/sms/inbound") { request, _ in try await self.inbound(request) }
@@ -58,6 +60,7 @@ struct SMSWebhooks: Sendable {
         }
         let receipt = try await store.recordInboundSMS(provider: "generic", providerID: id, from: sender, to: recipient,
                                                        text: text, at: clock())
+        if receipt.replied { queued() }
         return Self.acknowledgement(receipt)
     }
 
@@ -82,8 +85,9 @@ struct SMSWebhooks: Sendable {
               let recipient = PhoneNumber.e164(to, defaultCountryCode: settings.defaultCountryCode) else {
             return Self.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
         }
-        _ = try await store.recordInboundSMS(provider: "twilio", providerID: sid, from: sender, to: recipient,
-                                             text: values["Body"] ?? "", at: clock())
+        let receipt = try await store.recordInboundSMS(provider: "twilio", providerID: sid, from: sender, to: recipient,
+                                                       text: values["Body"] ?? "", at: clock())
+        if receipt.replied { queued() }
         // Replies go out through the queue, so Twilio gets an empty TwiML answer.
         return Response(status: .ok, headers: [.contentType: "text/xml"],
                         body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")))

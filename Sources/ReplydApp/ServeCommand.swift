@@ -131,7 +131,9 @@ struct ServeCommand: AsyncParsableCommand {
             """)
         let firstDomain = config.mail.localDomains[0]
         let tokens = config.api.tokens.count
-        let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() })
+        let smsSender = smsWorker?.0
+        let mailSender = worker
+        let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() }, queued: { smsSender?.nudge() })
         let started = Date()
         let httpAddress = Mutex<String>("?")
         let smtpText = Self.describe(smtpAddress)
@@ -143,6 +145,10 @@ struct ServeCommand: AsyncParsableCommand {
                 } catch {
                     logger.error("cannot re-read mailboxes after a change: \(error)")
                 }
+            },
+            queued: {
+                smsSender?.nudge()
+                mailSender?.nudge()
             },
             status: {
                 ["version": ReplydCommand.configuration.version, "smtp": smtpText, "http": httpAddress.withLock { $0 },

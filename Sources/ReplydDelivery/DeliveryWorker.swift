@@ -91,6 +91,11 @@ public final class DeliveryWorker: Service, Sendable {
         }
     }
 
+    /// Something was queued that may be due now: look at once instead of at the next poll.
+    public func nudge() {
+        wake.signal()
+    }
+
     private func claimBatch() async -> [OutboundItem] {
         let free = state.withLock { options.concurrency - $0.inFlight }
         guard free > 0 else { return [] }
