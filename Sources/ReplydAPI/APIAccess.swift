@@ -1,5 +1,6 @@
 import Foundation
 import ReplydConfig
+import ReplydCore
 
 /// Who may call what: bearer tokens from `[[api.tokens]]`, each with scopes. `admin` may do
 /// everything, `read` may read everything but notifications (customer data), an area's scope (e.g. `vacation`) may read and change
@@ -24,7 +25,7 @@ struct APIAccess: Sendable {
         }
         let presented = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
         var match: Configuration.API.Token?
-        for token in tokens where Self.constantTimeEquals(Array(token.secret.utf8), presented) {
+        for token in tokens where ConstantTime.equals(Array(token.secret.utf8), presented) {
             match = token
         }
         guard let match else { return .unauthenticated("unknown token") }
@@ -34,14 +35,5 @@ struct APIAccess: Sendable {
         }
         let needed = changes ? "\"\(area)\" or \"admin\"" : "\"\(area)\", \"read\" or \"admin\""
         return .forbidden("token \"\(match.name)\" lacks the scope for this call (needs \(needed))")
-    }
-
-    /// Time depends on the lengths only, never on where the first difference is.
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReplydCore
 
 /// Provider webhook signatures, checked before anything from a webhook is stored.
 public enum WebhookSignatures {
@@ -17,7 +18,7 @@ public enum WebhookSignatures {
 
     public static func verifyTwilio(signature: String?, url: String, parameters: [(String, String)], authToken: String) -> Bool {
         guard let signature else { return false }
-        return constantTimeEquals(Array(signature.utf8), Array(twilio(url: url, parameters: parameters, authToken: authToken).utf8))
+        return ConstantTime.equals(Array(signature.utf8), Array(twilio(url: url, parameters: parameters, authToken: authToken).utf8))
     }
 
     /// The generic form: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
@@ -40,15 +41,6 @@ public enum WebhookSignatures {
 
     public static func verifySHA256(header: String?, body: [UInt8], secret: String) -> Bool {
         guard let header else { return false }
-        return constantTimeEquals(Array(header.lowercased().utf8), Array(sha256Header(body: body, secret: secret).utf8))
-    }
-
-    /// Compares without an early exit, so the time taken does not tell an attacker how much matched.
-    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
+        return ConstantTime.equals(Array(header.lowercased().utf8), Array(sha256Header(body: body, secret: secret).utf8))
     }
 }

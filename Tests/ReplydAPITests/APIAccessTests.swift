@@ -34,14 +34,6 @@ import Testing
         }
     }
 
-    @Test func constantTimeEquality() {
-        #expect(APIAccess.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!APIAccess.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
-        #expect(!APIAccess.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(!APIAccess.constantTimeEquals([], Array("a".utf8)))
-        #expect(APIAccess.constantTimeEquals([], []))
-    }
-
     @Test func routerPathsAndParameters() {
         let route = APIRoute(method: .DELETE, path: "/api/v1/mailboxes/{address}/contacts/{contact}", area: "contacts", changes: true)
         #expect(route.routerPath == "/api/v1/mailboxes/:address/contacts/:contact")
