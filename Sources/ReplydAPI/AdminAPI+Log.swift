@@ -107,7 +107,7 @@ extension AdminAPI {
             var reply: ReplyItem?
             if let outbound = record.outboundID {
                 let attempts = try await store.attempts(outbound: outbound).map { AttemptItem(at: $0.0, host: $0.1, outcome: $0.2, detail: $0.3) }
-                let status = try await store.queueEntry(id: outbound).map(Self.queueStatus) ?? "unknown"
+                let status = try await store.queueEntry(id: outbound).map(\.displayStatus) ?? "unknown"
                 reply = ReplyItem(id: outbound, status: status, attempts: attempts)
             }
             decisions.append(DecisionItem(
@@ -116,10 +116,5 @@ extension AdminAPI {
                 decidedAt: record.decidedAt, reply: reply))
         }
         return try APIResponse.encode(Explanation(message: LogEntry(summary), decisions: decisions))
-    }
-
-    /// `pending` (never tried), `deferred` (tried, will retry), or the stored status.
-    static func queueStatus(_ entry: SQLiteStore.QueueEntry) -> String {
-        entry.status == "queued" ? (entry.attempts > 0 ? "deferred" : "pending") : entry.status
     }
 }

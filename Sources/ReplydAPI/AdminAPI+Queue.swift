@@ -28,7 +28,7 @@ extension AdminAPI {
         }
         let (entries, total) = try await store.queuePage(status: wanted, limit: limit, offset: offset)
         let items = entries
-            .map { QueueItem(id: $0.id, channel: $0.channel, status: Self.queueStatus($0), recipient: $0.recipient,
+            .map { QueueItem(id: $0.id, channel: $0.channel, status: $0.displayStatus, recipient: $0.recipient,
                              envelopeSender: $0.envelopeSender, subject: $0.subject, createdAt: $0.createdAt,
                              nextAttemptAt: $0.nextAttemptAt, attempts: $0.attempts, lastError: $0.lastError,
                              sentAt: $0.sentAt, remoteHost: $0.remoteHost) }
@@ -47,7 +47,7 @@ extension AdminAPI {
         case .notFound: throw APIError.notFound("no queued or failed item \(id)")
         case .inFlight: throw APIError.conflict("item \(id) is being delivered right now; try again when that attempt has finished")
         }
-        let status = try await store.queueEntry(id: id).map(Self.queueStatus) ?? "pending"
+        let status = try await store.queueEntry(id: id).map(\.displayStatus) ?? "pending"
         return APIResponse.json(.ok, ["id": id, "status": status])
     }
 

@@ -26,7 +26,7 @@ struct QueueCommand: AsyncParsableCommand {
             if json {
                 for entry in entries {
                     let object: [String: Any] = [
-                        "id": entry.id, "channel": entry.channel, "status": Self.status(entry),
+                        "id": entry.id, "channel": entry.channel, "status": entry.displayStatus,
                         "recipient": entry.recipient, "envelope_sender": entry.envelopeSender, "subject": entry.subject ?? NSNull(),
                         "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
                         "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
@@ -42,7 +42,7 @@ struct QueueCommand: AsyncParsableCommand {
                 return
             }
             for entry in entries {
-                let status = Self.status(entry)
+                let status = entry.displayStatus
                 let to = entry.channel == "sms" ? "sms to \(entry.recipient)" : "to <\(entry.recipient)>"
                 var line = "\(entry.id)  \(status)  \(to)  attempts \(entry.attempts)"
                 if entry.status == "queued" { line += "  next \(LogFormat.timestamp(entry.nextAttemptAt))" }
@@ -50,11 +50,6 @@ struct QueueCommand: AsyncParsableCommand {
                 if let error = entry.lastError { line += "\n    last error: \(LogFormat.sanitize(error))" }
                 print(line)
             }
-        }
-
-        /// `pending` (never tried), `deferred` (tried, will retry), or the stored status.
-        static func status(_ entry: SQLiteStore.QueueEntry) -> String {
-            entry.status == "queued" ? (entry.attempts > 0 ? "deferred" : "pending") : entry.status
         }
     }
 

@@ -160,10 +160,9 @@ extension SQLiteStore {
             SELECT id, channel, recipient, status, attempts, next_attempt_at, sent_at, last_error FROM outbound
             WHERE notification = ? ORDER BY id
             """, arguments: [id]).map { row in
-            let stored: String = row["status"]
             let attempts: Int = row["attempts"]
             return NotificationDelivery(channel: row["channel"], outboundID: row["id"], recipient: row["recipient"],
-                                        status: stored == "queued" ? (attempts > 0 ? "deferred" : "pending") : stored,
+                                        status: displayStatus(stored: row["status"], attempts: attempts),
                                         attempts: attempts, dueAt: row["next_attempt_at"], sentAt: row["sent_at"], lastError: row["last_error"])
         }
         return NotificationRecord(

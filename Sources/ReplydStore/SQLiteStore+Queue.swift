@@ -160,6 +160,14 @@ extension SQLiteStore: OutboundQueue {
         public var lastError: String?
         public var sentAt: Date?
         public var remoteHost: String?
+
+        /// As `replyd queue` and the API show it: `pending` (never tried), `deferred` (tried, will retry),
+        /// or the stored status.
+        public var displayStatus: String { SQLiteStore.displayStatus(stored: status, attempts: attempts) }
+    }
+
+    static func displayStatus(stored: String, attempts: Int) -> String {
+        stored == "queued" ? (attempts > 0 ? "deferred" : "pending") : stored
     }
 
     public func queueEntries(includeSent: Bool, limit: Int) async throws -> [QueueEntry] {
