@@ -79,6 +79,13 @@ public enum MIMEEncoding {
     }
 
     /// Quoted-printable with CRLF hard line breaks and lines of at most 76 characters.
+    /// A whole message: `headers` (each already encoded), the MIME headers of a UTF-8 plain-text
+    /// body, and the body quoted-printable, CRLF line ends.
+    public static func plainTextMessage(headers: [String], body: String) -> [UInt8] {
+        let mime = ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"]
+        return Array(((headers + mime).joined(separator: "\r\n") + "\r\n\r\n" + quotedPrintable(body)).utf8)
+    }
+
     public static func quotedPrintable(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []

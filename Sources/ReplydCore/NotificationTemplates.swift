@@ -145,10 +145,6 @@ public enum NotificationTemplates {
         lines.append("Date: \(MIMEEncoding.date(date))")
         lines.append("Message-ID: \(messageID)")
         lines.append("Auto-Submitted: auto-generated")
-        lines.append("MIME-Version: 1.0")
-        lines.append("Content-Type: text/plain; charset=utf-8")
-        lines.append("Content-Transfer-Encoding: quoted-printable")
-        let text = body.hasSuffix("\n") ? body : body + "\n"
-        return Array((lines.joined(separator: "\r\n") + "\r\n\r\n" + MIMEEncoding.quotedPrintable(text)).utf8)
+        return MIMEEncoding.plainTextMessage(headers: lines, body: body.hasSuffix("\n") ? body : body + "\n")
     }
 }

@@ -103,11 +103,7 @@ public enum ReplyComposer {
         lines.append("Auto-Submitted: auto-replied")
         // Exchange and Outlook honour this and will not answer our answer.
         lines.append("X-Auto-Response-Suppress: All")
-        lines.append("MIME-Version: 1.0")
-        lines.append("Content-Type: text/plain; charset=utf-8")
-        lines.append("Content-Transfer-Encoding: quoted-printable")
-        let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + MIMEEncoding.quotedPrintable(body)
-        return Array(text.utf8)
+        return MIMEEncoding.plainTextMessage(headers: lines, body: body)
     }
 
     /// `{{% CONTENT_TYPE: TEXT}}`: plain text, no HTML escaping of the values.
