@@ -76,8 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Before anything counts: swift-metrics hands out no-op counters until it is bootstrapped.
         let metrics = MetricsEndpoint.bootstrap(store: store)
         let directory = MailboxDirectory()
+        let refreshDirectory: @Sendable () async throws -> Void = { try await directory.refresh { try await store.acceptedAddresses() } }
         do {
-            try await directory.refresh { try await store.acceptedAddresses() }
+            try await refreshDirectory()
         } catch {
             printError("replyd: cannot read mailboxes: \(error)")
             throw ExitCode(1)
@@ -141,7 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, settings: config.adminAPISettings, clock: { Date() },
             addressesChanged: {
                 do {
-                    try await directory.refresh { try await store.acceptedAddresses() }
+                    try await refreshDirectory()
                 } catch {
                     logger.error("cannot re-read mailboxes after a change: \(error)")
                 }
@@ -166,13 +167,29 @@ struct ServeCommand: AsyncParsableCommand {
                   status:   `replyd status`; metrics at \(web)metrics
                 """)
         }
+        // Changes through the admin API reach SMTP at once; this picks up those of other processes.
+        let rereadDirectory = PeriodicService(interval: .seconds(10), startImmediately: false) {
+            do {
+                try await refreshDirectory()
+            } catch {
+                logger.warning("cannot re-read mailboxes: \(error)")
+            }
+        }
+        let days = config.storage.retentionDays
+        let retention = PeriodicService(interval: .seconds(3600), startImmediately: true) {
+            do {
+                let result = try await store.pruneRaw(receivedBefore: Date().addingTimeInterval(-Double(days) * 86_400))
+                if result.messages > 0 {
+                    logger.info("retention: pruned raw content of \(result.messages) messages older than \(days) days")
+                }
+            } catch {
+                logger.error("retention: cannot prune: \(error)")
+            }
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: smtp), .init(service: http),
-                       .init(service: DirectoryRefresher(store: store, directory: directory, interval: .seconds(10), logger: logger))]
+            services: [.init(service: smtp), .init(service: http), .init(service: rereadDirectory)]
                 + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } }
-                + (config.storage.retentionDays > 0
-                    ? [.init(service: RetentionPruner(store: store, days: config.storage.retentionDays, interval: .seconds(3600), logger: logger))]
-                    : []),
+                + (days > 0 ? [.init(service: retention)] : []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
