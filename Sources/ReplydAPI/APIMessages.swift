@@ -79,7 +79,8 @@ enum APIError: Error, Sendable {
     }
 }
 
-enum APIResponse {
+/// JSON answers of the HTTP side (the admin API and the SMS webhooks).
+public enum APIResponse {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -88,7 +89,7 @@ enum APIResponse {
         return encoder
     }()
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+    public static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return bytes(status, Array(data))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ReplydAPI
 import ReplydConfig
 import ReplydCore
 import ReplydSMS
@@ -20,25 +21,20 @@ struct SMSWebhooks: Sendable {
         router.post("/sms/twilio") { request, _ in try await self.twilio(request) }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
     func inbound(_ incoming: Request) async throws -> Response {
         guard let secret = settings.webhookSecret else {
-            return Self.json(.notFound, ["error": "the generic SMS webhook is not configured (sms.webhook_secret)"])
+            return APIResponse.json(.notFound, ["error": "the generic SMS webhook is not configured (sms.webhook_secret)"])
         }
         var request = incoming
         let body = Array((try await request.collectBody(upTo: settings.maxBody)).readableBytesView)
         guard let header = request.headers[HTTPField.Name("X-Signature")!] else {
-            return Self.json(.unauthorized, ["error": "missing X-Signature header"])
+            return APIResponse.json(.unauthorized, ["error": "missing X-Signature header"])
         }
         guard WebhookSignatures.verifySHA256(header: header, body: body, secret: secret) else {
-            return Self.json(.forbidden, ["error": "X-Signature does not match the body"])
+            return APIResponse.json(.forbidden, ["error": "X-Signature does not match the body"])
         }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
-            return Self.json(.badRequest, ["error": "body is not a JSON object"])
+            return APIResponse.json(.badRequest, ["error": "body is not a JSON object"])
         }
         var problems: [String: String] = [:]
         func field(_ name: String) -> String? {
@@ -56,7 +52,7 @@ struct SMSWebhooks: Sendable {
         if from != nil && sender == nil { problems["from"] = "not a phone number" }
         if to != nil && recipient == nil { problems["to"] = "not a phone number" }
         guard problems.isEmpty, let sender, let recipient, let id, let text else {
-            return Self.json(.badRequest, ["error": "invalid fields", "fields": problems])
+            return APIResponse.json(.badRequest, ["error": "invalid fields", "fields": problems])
         }
         let receipt = try await store.recordInboundSMS(provider: "generic", providerID: id, from: sender, to: recipient,
                                                        text: text, at: clock())
@@ -66,7 +62,7 @@ struct SMSWebhooks: Sendable {
 
     func twilio(_ incoming: Request) async throws -> Response {
         guard let token = settings.twilioAuthToken else {
-            return Self.json(.notFound, ["error": "the Twilio webhook is not configured (sms.twilio_auth_token)"])
+            return APIResponse.json(.notFound, ["error": "the Twilio webhook is not configured (sms.twilio_auth_token)"])
         }
         var request = incoming
         let body = String(decoding: (try await request.collectBody(upTo: settings.maxBody)).readableBytesView, as: UTF8.self)
@@ -74,16 +70,16 @@ struct SMSWebhooks: Sendable {
         let base = settings.publicURL ?? "http://\(request.head.authority ?? "localhost")"
         let url = base + request.uri.string
         guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!] else {
-            return Self.json(.unauthorized, ["error": "missing X-Twilio-Signature header"])
+            return APIResponse.json(.unauthorized, ["error": "missing X-Twilio-Signature header"])
         }
         guard WebhookSignatures.verifyTwilio(signature: signature, url: url, parameters: parameters, authToken: token) else {
-            return Self.json(.forbidden, ["error": "X-Twilio-Signature does not match (signed URL: \(url))"])
+            return APIResponse.json(.forbidden, ["error": "X-Twilio-Signature does not match (signed URL: \(url))"])
         }
         let values = Dictionary(parameters, uniquingKeysWith: { first, _ in first })
         guard let sid = values["MessageSid"] ?? values["SmsSid"], let from = values["From"], let to = values["To"],
               let sender = PhoneNumber.e164(from, defaultCountryCode: settings.defaultCountryCode),
               let recipient = PhoneNumber.e164(to, defaultCountryCode: settings.defaultCountryCode) else {
-            return Self.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
+            return APIResponse.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
         }
         let receipt = try await store.recordInboundSMS(provider: "twilio", providerID: sid, from: sender, to: recipient,
                                                        text: values["Body"] ?? "", at: clock())
