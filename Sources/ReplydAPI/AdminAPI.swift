@@ -155,13 +155,10 @@ public struct AdminAPI: Sendable {
 
     /// A mail address in a local domain, lower-cased; 400 naming `field` otherwise.
     func localAddress(_ text: String, field: String) throws -> String {
-        guard case .success(let address) = MailAddress.parse(Substring(text)) else {
-            throw APIError.invalid([field: "\"\(text)\" is not a mail address"])
+        switch MailAddress.local(text, in: settings.localDomains) {
+        case .success(let address): return address
+        case .failure(let problem): throw APIError.invalid([field: problem.description])
         }
-        guard settings.localDomains.contains(address.domain) else {
-            throw APIError.invalid([field: "\(address.domain) is not a local domain (mail.local_domains)"])
-        }
-        return "\(address.localPart.lowercased())@\(address.domain)"
     }
 
     func getStatus() async throws -> Response {

@@ -23,15 +23,17 @@ struct MailListCommand: AsyncParsableCommand {
         func run() async throws {
             let file = try common.loadConfig()
             let config = file.configuration
-            guard case .success(let parsed) = MailAddress.parse(Substring(address)) else {
+            let listAddress: String
+            switch MailAddress.local(address, in: config.mail.localDomains.map { $0.lowercased() }) {
+            case .success(let local): listAddress = local
+            case .failure(.notAnAddress):
                 printError("\(address): not a mail address")
                 throw ExitCode(1)
-            }
-            guard config.mail.localDomains.map({ $0.lowercased() }).contains(parsed.domain) else {
-                printError("\(address): \(parsed.domain) is not a local domain (mail.local_domains in \(file.displayName)); no mail for it would arrive")
+            case .failure(.notLocal(let domain)):
+                printError("\(address): \(domain) is not a local domain (mail.local_domains in \(file.displayName)); no mail for it would arrive")
                 throw ExitCode(1)
             }
-            let list = MailList(address: "\(parsed.localPart)@\(parsed.domain)", name: name, welcome: welcome, farewell: farewell,
+            let list = MailList(address: listAddress, name: name, welcome: welcome, farewell: farewell,
                                 help: help, keywords: try words.keywords())
             let store = try common.openStore(config)
             try await store.setMailList(list, at: Date())

@@ -19,6 +19,26 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         case empty, missingAt, emptyLocalPart, emptyDomain, invalidDomain, invalidLocalPart, tooLong
     }
 
+    public enum LocalAddressProblem: Error, Equatable, Sendable, CustomStringConvertible {
+        case notAnAddress(String)
+        case notLocal(domain: String)
+
+        public var description: String {
+            switch self {
+            case .notAnAddress(let text): "\"\(text)\" is not a mail address"
+            case .notLocal(let domain): "\(domain) is not a local domain (mail.local_domains)"
+            }
+        }
+    }
+
+    /// A mailbox of this host (vacations, mailboxes, lists): `local@domain` lower-cased, with the
+    /// domain one of `domains` (lower-cased).
+    public static func local(_ text: String, in domains: [String]) -> Result<String, LocalAddressProblem> {
+        guard case .success(let address) = parse(Substring(text)) else { return .failure(.notAnAddress(text)) }
+        guard domains.contains(address.domain) else { return .failure(.notLocal(domain: address.domain)) }
+        return .success("\(address.localPart.lowercased())@\(address.domain)")
+    }
+
     /// Parses `local@domain` (no angle brackets). Quoted local parts are accepted as RFC 5321 allows.
     public static func parse(_ text: Substring) -> Result<MailAddress, ParseError> {
         if text.isEmpty { return .failure(.empty) }

@@ -63,15 +63,10 @@ public struct VacationForm: Sendable, Equatable, Codable {
 
     public func validate(mailbox address: String, site: Site, now: Date) -> Result<Vacation, ProblemList> {
         var problems: Problems = [:]
-        var mailbox: MailAddress?
-        switch MailAddress.parse(Substring(address)) {
-        case .success(let parsed):
-            mailbox = parsed
-            if !site.localDomains.contains(parsed.domain) {
-                problems["mailbox"] = "\(parsed.domain) is not a local domain (mail.local_domains)"
-            }
-        case .failure:
-            problems["mailbox"] = "\"\(address)\" is not a mail address"
+        var mailbox: String?
+        switch MailAddress.local(address, in: site.localDomains) {
+        case .success(let local): mailbox = local
+        case .failure(let problem): problems["mailbox"] = problem.description
         }
         let zoneName = timezone ?? "Europe/Warsaw"
         let zone = TimeZone(identifier: zoneName)
@@ -100,7 +95,7 @@ public struct VacationForm: Sendable, Equatable, Codable {
         func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
         guard problems.isEmpty, let mailbox, let startDate else { return .failure(ProblemList(problems)) }
         let vacation = Vacation(
-            mailbox: mailbox.description, aliases: aliases ?? [], ownerName: nonEmpty(ownerName), start: startDate, end: endDate,
+            mailbox: mailbox, aliases: aliases ?? [], ownerName: nonEmpty(ownerName), start: startDate, end: endDate,
             timeZone: zoneName, locale: locale, subject: nonEmpty(subject), message: message,
             internalMessage: nonEmpty(internalMessage), contactsOnly: contactsOnly ?? false, sameDomainOnly: sameDomain ?? false,
             days: days, deputyName: nonEmpty(deputyName), deputyAddress: nonEmpty(deputyAddress))
