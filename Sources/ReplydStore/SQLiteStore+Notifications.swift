@@ -63,12 +63,11 @@ extension SQLiteStore {
         let result = try await pool.write { db -> NotificationResult in
             let facts = try Self.notificationFacts(request, smsFrom: setup.smsFrom, db: db)
             let decision = NotificationPolicy.decide(request, facts: facts.facts, rules: setup.rules, now: now)
-            if case .duplicate = decision.outcome { return .duplicate(facts.previousForEvent ?? 0) }
             let (status, reason, sendAt, channels): (String, String?, Date?, [NotificationChannel])
             switch decision.outcome {
             case .send(let chosen, let at): (status, reason, sendAt, channels) = ("scheduled", nil, at, chosen)
             case .held(let why): (status, reason, sendAt, channels) = ("held", why, nil, [])
-            case .duplicate: fatalError("handled above")
+            case .duplicate: return .duplicate(facts.previousForEvent ?? 0)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
