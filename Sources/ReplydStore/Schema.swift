@@ -211,7 +211,6 @@ enum Schema {
                 DROP TABLE mailbox_alias;
                 ALTER TABLE mailbox_alias_v7 RENAME TO mailbox_alias;
                 CREATE INDEX mailbox_alias_mailbox ON mailbox_alias(mailbox);
-                CREATE INDEX contact_owner_address ON contact(owner, address);
                 """)
         }
         migrator.registerMigration("v8: notifications") { db in
@@ -252,7 +251,6 @@ enum Schema {
             // channel made every poll of the other scan it.
             try db.execute(sql: """
                 CREATE INDEX outbound_channel_due ON outbound(channel, status, next_attempt_at);
-                DROP INDEX contact_owner_address;   -- the primary key (owner, address) already is this index
                 """)
         }
         migrator.registerMigration("v10: quiet hours kept with a notification") { db in
