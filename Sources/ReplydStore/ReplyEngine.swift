@@ -131,12 +131,9 @@ enum ReplyEngine {
                                                         useListAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
             outboundID = try enqueue(reply, mailbox: list.address, inbound: id, at: message.receivedAt, db: db)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, recipient, list.address, outboundID == nil ? "suppress" : "reply",
-                             outboundID == nil ? "list: \(decision.reason ?? "no answer")" : nil, "[]", outboundID,
-                             message.receivedAt])
+        try insertDecision(message: id, recipient: recipient, mailbox: list.address,
+                           reason: outboundID == nil ? "list: \(decision.reason ?? "no answer")" : nil, checks: [],
+                           outbound: outboundID, at: message.receivedAt, db: db)
         return outboundID != nil
     }
 
@@ -199,11 +196,17 @@ enum ReplyEngine {
 
     static func insertDecision(_ decision: Decision, message: Int64, recipient: String, mailbox: String?,
                                outbound: Int64?, at now: Date, db: Database) throws {
-        let checks = String(decoding: try JSONEncoder().encode(decision.checks), as: UTF8.self)
+        try insertDecision(message: message, recipient: recipient, mailbox: mailbox, reason: decision.reason?.rawValue,
+                           checks: decision.checks, outbound: outbound, at: now, db: db)
+    }
+
+    /// A decision row: no `reason` means it was answered.
+    static func insertDecision(message: Int64, recipient: String, mailbox: String?, reason: String?, checks: [RuleCheck],
+                               outbound: Int64?, at now: Date, db: Database) throws {
+        let checks = String(decoding: try JSONEncoder().encode(checks), as: UTF8.self)
         try db.cachedStatement(sql: """
             INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [message, recipient, mailbox, decision.reason == nil ? "reply" : "suppress",
-                             decision.reason?.rawValue, checks, outbound, now])
+            """).execute(arguments: [message, recipient, mailbox, reason == nil ? "reply" : "suppress", reason, checks, outbound, now])
     }
 }

@@ -25,14 +25,13 @@ enum StoreMetrics {
             Counter(label: "replyd_notifications_total", dimensions: [("outcome", "duplicate")]).increment()
         case .recorded(let record):
             Counter(label: "replyd_notifications_total", dimensions: [("outcome", record.status)]).increment()
+            // The code before any detail: "order-limit: 4 already" counts as order-limit.
+            func code(_ text: String) -> String { text.split(separator: ":").first.map(String.init) ?? text }
             if let reason = record.reason {
-                // The code before any detail: "order-limit: 4 already" counts as order-limit.
-                let code = reason.split(separator: ":").first.map(String.init) ?? reason
-                Counter(label: "replyd_notifications_held_total", dimensions: [("reason", code)]).increment()
+                Counter(label: "replyd_notifications_held_total", dimensions: [("reason", code(reason))]).increment()
             }
             for note in record.notes {
-                let code = note.split(separator: ":").first.map(String.init) ?? note
-                Counter(label: "replyd_notifications_adjusted_total", dimensions: [("reason", code)]).increment()
+                Counter(label: "replyd_notifications_adjusted_total", dimensions: [("reason", code(note))]).increment()
             }
             for delivery in record.deliveries {
                 reply(channel: delivery.channel, state: "queued")
