@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -114,6 +115,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -128,10 +132,12 @@ let package = Package(
             dependencies: ["ReplydCore", "ReplydStore"],
             swiftSettings: strict
         ),
-        .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore"], swiftSettings: strict),
-        .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig"], swiftSettings: strict),
-        .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore"], swiftSettings: strict),
-        .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS"], swiftSettings: strict),
-        .testTarget(name: "ReplydAPITests", dependencies: ["ReplydAPI"], swiftSettings: strict),
+        // What the test targets share: measuring how a parser's cost grows with its input.
+        .target(name: "ReplydTesting", swiftSettings: strict),
+        .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydAPITests", dependencies: ["ReplydAPI", "ReplydTesting"], swiftSettings: strict),
     ]
 )

@@ -66,7 +66,7 @@ struct SMSWebhooks: Sendable {
         }
         var request = incoming
         let body = String(decoding: (try await request.collectBody(upTo: settings.maxBody)).readableBytesView, as: UTF8.self)
-        let parameters = Self.formParameters(body)
+        let parameters = WebhookForm.parameters(body)
         let base = settings.publicURL ?? "http://\(request.head.authority ?? "localhost")"
         let url = base + request.uri.string
         guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!] else {
@@ -108,17 +108,5 @@ struct SMSWebhooks: Sendable {
         let body = "{\"duplicate\":\(receipt.duplicate),\"id\":\(receipt.id),\"intent\":\(string(receipt.intent)),"
             + "\"reason\":\(string(receipt.reason)),\"replied\":\(receipt.replied)}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    /// application/x-www-form-urlencoded: `+` is a space, then percent-decoding.
-    static func formParameters(_ body: String) -> [(String, String)] {
-        body.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String? {
-                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            }
-            guard let name = decode(parts[0]) else { return nil }
-            return (name, parts.count > 1 ? decode(parts[1]) ?? "" : "")
-        }
     }
 }
