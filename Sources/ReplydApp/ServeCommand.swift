@@ -61,11 +61,12 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "replyd")
 
         let databasePath = common.databasePath(config)
+        let spoolDirectory = ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("spool")
+        let descriptors = DescriptorLimit.raise()
         let store: SQLiteStore
         let tls: TLSSetup?
         do {
-            try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
             store = try SQLiteStore(path: databasePath, engine: config.replyEngine)
             tls = try TLSSetup.make(config.tls, hostname: config.server.hostname)
         } catch {
@@ -93,11 +94,16 @@ struct ServeCommand: AsyncParsableCommand {
                     maxErrors: config.smtp.maxErrors,
                     tlsAvailable: tls != nil,
                     requireTLS: config.smtp.requireTLS,
-                    recipients: config.recipientPolicy),
+                    recipients: config.recipientPolicy,
+                    maxJunkCommands: config.smtp.maxJunkCommands,
+                    spoolThreshold: config.smtp.spoolThreshold),
                 maxLineLength: config.smtp.maxLineLength,
                 maxConnections: config.smtp.maxConnections,
+                maxConnectionsPerIP: config.smtp.maxConnectionsPerIP,
                 commandTimeout: config.smtp.commandTimeout,
                 dataTimeout: config.smtp.dataTimeout,
+                minDataRate: config.smtp.minDataRate,
+                spoolDirectory: spoolDirectory,
                 shutdownGrace: config.server.shutdownGrace,
                 sslContext: tls?.context,
                 directory: directory),
@@ -128,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
               replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")
               delivery: \(config.deliveryDescription)
               sms:      \(config.smsDescription)
+              limits:   \(Self.describeLimits(config, descriptors: descriptors))
             replyd: smtp listening on \(Self.describe(smtpAddress))
             """)
         let firstDomain = config.mail.localDomains[0]
@@ -155,7 +162,10 @@ struct ServeCommand: AsyncParsableCommand {
                 ["version": ReplydCommand.configuration.version, "smtp": smtpText, "http": httpAddress.withLock { $0 },
                  "started_at": started.formatted(Date.ISO8601FormatStyle()), "uptime_seconds": Int(Date().timeIntervalSince(started))]
             })
-        let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port, logger: logger,
+        let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port,
+                                   limits: HTTPLimits(maxConnections: config.http.maxConnections, idleTimeout: config.http.idleTimeout,
+                                                      requestTimeout: config.http.requestTimeout),
+                                   logger: logger,
                                    sms: webhooks, api: api, metrics: metrics) { address in
             httpAddress.withLock { $0 = address.map(Self.describe) ?? "?" }
             say("replyd: http listening on \(address.map(Self.describe) ?? "?")")
@@ -203,6 +213,16 @@ struct ServeCommand: AsyncParsableCommand {
         try? await smsWorker?.1.shutdown()
         try store.close()
         say("replyd: stopped")
+    }
+
+    /// Connection caps against the descriptors they need: past `ulimit -n` accepts would fail.
+    static func describeLimits(_ config: Configuration, descriptors: Int) -> String {
+        let needed = config.smtp.maxConnections + config.http.maxConnections + DescriptorLimit.reserve
+        let warning = needed > descriptors
+            ? "  WARNING: the connection limits need about \(needed) descriptors; lower smtp/http max_connections or raise the hard limit"
+            : ""
+        return "smtp \(config.smtp.maxConnections) connections (\(config.smtp.maxConnectionsPerIP) per address), "
+            + "http \(config.http.maxConnections), open files \(descriptors)\(warning)"
     }
 
     static func describe(_ address: SocketAddress) -> String {

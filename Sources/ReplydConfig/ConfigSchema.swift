@@ -24,9 +24,13 @@ enum ConfigSchema {
                 int("max_line_length", \.smtp.maxLineLength, range: 512...1_000_000),
                 int("max_recipients", \.smtp.maxRecipients, range: 1...100_000),
                 int("max_connections", \.smtp.maxConnections, range: 1...1_000_000),
+                int("max_connections_per_ip", \.smtp.maxConnectionsPerIP, range: 1...1_000_000),
                 int("max_errors", \.smtp.maxErrors, range: 1...10_000),
+                int("max_junk_commands", \.smtp.maxJunkCommands, range: 1...1_000_000),
                 duration("command_timeout", \.smtp.commandTimeout),
                 duration("data_timeout", \.smtp.dataTimeout),
+                size("min_data_rate", \.smtp.minDataRate, range: 0...(1 << 30)),
+                size("spool_threshold", \.smtp.spoolThreshold, range: 4096...(1 << 30)),
                 bool("require_tls", \.smtp.requireTLS),
             ],
             "tls": [
@@ -37,6 +41,9 @@ enum ConfigSchema {
             ],
             "http": [
                 hostPort("listen", \.http.listen),
+                int("max_connections", \.http.maxConnections, range: 1...1_000_000),
+                duration("idle_timeout", \.http.idleTimeout),
+                duration("request_timeout", \.http.requestTimeout),
             ],
             "replies": [
                 bool("enabled", \.replies.enabled),
@@ -146,6 +153,8 @@ enum ConfigSchema {
                 optionalString("recipient_delimiter", \.mail.recipientDelimiter, validate: {
                     $0.count == 1 ? nil : "must be a single character, or empty to turn sub-addressing off"
                 }),
+                int("list_max_pending", \.mail.listMaxPending, range: 1...1_000_000),
+                duration("list_confirm_within", \.mail.listConfirmWithin),
             ],
         ]
     }

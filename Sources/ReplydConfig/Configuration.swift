@@ -18,10 +18,22 @@ public struct Configuration: Sendable, Equatable {
         public var maxLineLength = 1000
         public var maxRecipients = 100
         public var maxConnections = 200
+        /// Sessions at once from one client address (Postfix's smtpd_client_connection_count_limit).
+        public var maxConnectionsPerIP = 50
         public var maxErrors = 20
-        /// RFC 5321 4.5.3.2 suggests 5 minutes for commands and 3 minutes per data block.
+        /// NOOP, RSET, VRFY, HELP and HELO/EHLO beyond this many per session count as errors (Postfix's
+        /// smtpd_junk_command_limit), so a client cannot hold a session open with them forever.
+        public var maxJunkCommands = 100
+        /// RFC 5321 4.5.3.2 suggests 5 minutes for commands and 3 minutes per data block. Each is a
+        /// deadline for the whole command line, or the whole message, not reset by every byte.
         public var commandTimeout: Duration = .seconds(300)
         public var dataTimeout: Duration = .seconds(180)
+        /// The DATA deadline grows by one second for every this many octets received (Postfix's
+        /// smtpd_min_data_rate): a large message sent at a real rate finishes, a trickle does not. 0: fixed.
+        public var minDataRate = 500
+        /// A message in DATA is held in memory up to this size, then spooled to a temporary file in
+        /// the data directory, so unfinished transfers cannot fill memory.
+        public var spoolThreshold = 256 * 1024
         public var requireTLS = false
     }
 
@@ -35,6 +47,13 @@ public struct Configuration: Sendable, Equatable {
 
     public struct HTTP: Sendable, Equatable {
         public var listen = HostPort(host: "127.0.0.1", port: 8080)
+        /// Connections at once; more are answered 503 and closed.
+        public var maxConnections = 512
+        /// A connection with no request part read or response written for this long is closed
+        /// (trickled header bytes do not count: nothing is read until the head is whole).
+        public var idleTimeout: Duration = .seconds(30)
+        /// A request's body must arrive whole within this long of its head.
+        public var requestTimeout: Duration = .seconds(60)
     }
 
     public struct Storage: Sendable, Equatable {
@@ -50,6 +69,9 @@ public struct Configuration: Sendable, Equatable {
         public var catchAll = true
         public var mailboxes: [String] = []
         public var recipientDelimiter: String? = "+"
+        /// Double opt-in for e-mail lists: unanswered confirmations per list, and how long one stays valid.
+        public var listMaxPending = 100
+        public var listConfirmWithin: Duration = .seconds(7 * 86_400)
     }
 
     public struct Replies: Sendable, Equatable {

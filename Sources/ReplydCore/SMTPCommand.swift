@@ -90,10 +90,11 @@ public enum SMTPCommandParser {
             let value = parts.count > 1 ? parts[1] : nil
             switch key {
             case "SIZE":
-                guard let value, let size = Int(value), size >= 0 else {
+                guard let value, !value.isEmpty, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
                     return .failure(.init(501, "5.5.4", "Syntax: SIZE=<octets>"))
                 }
-                parameters.size = size
+                // Digits that overflow an Int are a size beyond any limit (552), not a syntax error.
+                parameters.size = Int(value) ?? .max
             case "BODY":
                 switch value?.uppercased() {
                 case "7BIT": parameters.body8bit = false

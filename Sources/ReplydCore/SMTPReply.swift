@@ -21,10 +21,33 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
             out += String(code)
             out += index == lines.count - 1 ? " " : "-"
             if let enhanced { out += enhanced + " " }
-            out += line
+            out += Self.safe(line)
             out += "\r\n"
         }
         return out
+    }
+
+    /// Longest text of one reply line: with code and enhanced code it stays within RFC 5321's 512.
+    static let maxLineText = 480
+
+    /// Replies echo what the client sent (an EHLO name, an address, a parameter): a control character
+    /// there would end or corrupt the reply line, and a long one would break the line limit.
+    static func safe(_ line: String) -> String {
+        if line.utf8.count <= maxLineText, line.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) { return line }
+        var out = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in line.unicodeScalars {
+            let clean: Unicode.Scalar = scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+                || scalar == "\u{2028}" || scalar == "\u{2029}" ? "?" : scalar
+            let size = String(clean).utf8.count
+            if bytes + size > maxLineText - 3 {
+                out.append("…")
+                break
+            }
+            out.append(clean)
+            bytes += size
+        }
+        return String(out)
     }
 
     public var description: String { wire.replacingOccurrences(of: "\r\n", with: "\\r\\n") }

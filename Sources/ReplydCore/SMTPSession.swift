@@ -14,9 +14,15 @@ public struct SMTPSession: Sendable {
         public var tlsAvailable: Bool
         public var requireTLS: Bool
         public var recipients: RecipientPolicy
+        /// NOOP, RSET, VRFY and HELP beyond this many are refused and count as errors (Postfix's junk
+        /// command limit): without it a client could hold a session forever, one NOOP per time-out.
+        public var maxJunkCommands: Int
+        /// Message bytes held before they are handed to the edge in a `.spool` effect.
+        public var spoolThreshold: Int
 
         public init(hostname: String, maxMessageSize: Int, maxRecipients: Int, maxErrors: Int,
-                    tlsAvailable: Bool, requireTLS: Bool, recipients: RecipientPolicy) {
+                    tlsAvailable: Bool, requireTLS: Bool, recipients: RecipientPolicy,
+                    maxJunkCommands: Int = 100, spoolThreshold: Int = .max) {
             self.hostname = hostname
             self.maxMessageSize = maxMessageSize
             self.maxRecipients = maxRecipients
@@ -24,6 +30,8 @@ public struct SMTPSession: Sendable {
             self.tlsAvailable = tlsAvailable
             self.requireTLS = requireTLS
             self.recipients = recipients
+            self.maxJunkCommands = maxJunkCommands
+            self.spoolThreshold = spoolThreshold
         }
     }
 
@@ -33,8 +41,12 @@ public struct SMTPSession: Sendable {
         /// Write the reply, discard any input already buffered (it arrived in clear text and must not
         /// be trusted after the handshake: CVE-2011-0411), then start the TLS handshake.
         case startTLS
-        /// Commit the message durably, then feed `committed` or `commitFailed` back.
+        /// Commit the message durably, then feed `committed` or `commitFailed` back. When `.spool`
+        /// effects came before it in this transaction, `data` holds only what followed them.
         case commit(ReceivedMessage)
+        /// The message being received has passed `spoolThreshold`: keep these bytes outside memory
+        /// (they come before whatever is handed over next). Nothing is answered.
+        case spool([UInt8])
     }
 
     public struct Output: Sendable, Equatable {
@@ -84,6 +96,7 @@ public struct SMTPSession: Sendable {
     private var transaction: Transaction?
     private var data = DataState()
     private var errors = 0
+    private var junkCommands = 0
 
     public init(settings: Settings, remoteAddress: String) {
         self.settings = settings
@@ -217,18 +230,22 @@ public struct SMTPSession: Sendable {
         case .data:
             return beginData()
         case .rset:
+            if let refused = junk() { return refused }
             transaction = nil
             return Output(reply: .ok())
         case .noop:
+            if let refused = junk() { return refused }
             return Output(reply: .ok())
         case .quit:
             phase = .closed
             return Output(reply: SMTPReply(221, "2.0.0", "Bye"), effect: .close)
         case .vrfy:
+            if let refused = junk() { return refused }
             return Output(reply: SMTPReply(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery"))
         case .expn:
             return reject(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
         case .help:
+            if let refused = junk() { return refused }
             return Output(reply: SMTPReply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS"))
         case .auth, .bdat:
             return reject(SMTPReply(502, "5.5.1", "Error: command not implemented"))
@@ -237,6 +254,13 @@ public struct SMTPSession: Sendable {
             guard settings.tlsAvailable else { return reject(SMTPReply(454, "4.7.0", "TLS not available")) }
             return Output(reply: SMTPReply(220, "2.0.0", "Ready to start TLS"), effect: .startTLS)
         }
+    }
+
+    /// Counts a command that moves no mail; past the limit it is refused as an error.
+    private mutating func junk() -> Output? {
+        junkCommands += 1
+        guard junkCommands > settings.maxJunkCommands else { return nil }
+        return reject(SMTPReply(503, "5.7.0", "Error: too many commands that move no mail"))
     }
 
     private func ehloReply(_ name: String) -> SMTPReply {
@@ -335,6 +359,11 @@ public struct SMTPSession: Sendable {
         data.bytes.append(contentsOf: line)
         data.bytes.append(Self.cr)
         data.bytes.append(Self.lf)
+        if data.bytes.count >= settings.spoolThreshold {
+            let chunk = data.bytes
+            data.bytes = []
+            return Output(reply: nil, effect: .spool(chunk))
+        }
         return .none
     }
 

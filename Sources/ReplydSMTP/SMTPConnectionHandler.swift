@@ -25,6 +25,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         var maxLineLength: Int
         var commandTimeout: TimeAmount
         var dataTimeout: TimeAmount
+        /// Octets per second that earn DATA more time; 0: `dataTimeout` is the whole allowance.
+        var minDataRate: Int
+        var spoolDirectory: String
         var sslContext: NIOSSLContext?
         var directory: MailboxDirectory?
         var store: any InboundStore
@@ -39,6 +42,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private var awaitingCommit = false
     private var shuttingDown = false
     private var timeout: Scheduled<Void>?
+    /// When the wait for the current command line, or the current DATA transfer, began. Deadlines
+    /// run from here; reads that bring no complete line do not move it, so trickling gains nothing.
+    private var waitStarted = NIODeadline.now()
+    private var dataBytes = 0
+    private var spool: MessageSpool?
+    private var spoolFailed = false
     private var logger: Logger
 
     init(environment: Environment) {
@@ -58,13 +67,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         buffer = context.channel.allocator.buffer(capacity: 4096)
         write(session.greeting, context: context)
         context.flush()
-        armTimeout(context: context)
+        restartDeadline(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
         timeout = nil
+        spool = nil
         if session?.isInData == true {
             logger.info("client disconnected during DATA; nothing stored")
         }
@@ -75,8 +85,6 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         var incoming = unwrapInboundIn(data)
         buffer?.writeBuffer(&incoming)
         process(context: context)
-        // After processing: the phase (command or DATA) decides which time-out applies next.
-        armTimeout(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -84,7 +92,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             let version = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.tlsVersion
             session.tlsEstablished(TLSInfo(version: version.map(Self.describe) ?? "TLS"))
             logger.debug("TLS established", metadata: ["version": "\(session.tls?.version ?? "?")"])
-            armTimeout(context: context)
+            restartDeadline(context: context)
             // Anything that arrived with the handshake's last flight is now plaintext in our buffer.
             process(context: context)
         } else if let shutdown = event as? SMTPServer.ShutdownEvent {
@@ -131,11 +139,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                     }
                     // Keep a trailing CR: it may pair with the LF of the next read.
                     let keep = pending.readableBytesView.last == Self.cr ? 1 : 0
+                    if session.isInData { dataBytes += pending.readableBytes - keep }
                     pending.moveReaderIndex(forwardBy: pending.readableBytes - keep)
                 }
                 break
             }
             // lineLength excludes the LF.
+            let wasInData = session.isInData
+            if wasInData { dataBytes += lineLength + 1 } else { waitStarted = .now() }
             if discardingLongLine {
                 discardingLongLine = false
                 pending.moveReaderIndex(forwardBy: lineLength + 1)
@@ -161,6 +172,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 }
             }
             wrote = apply(output, context: context) || wrote
+            // Entering or leaving DATA changes which deadline runs, and from when.
+            if session.isInData != wasInData && session.phase != .awaitingCommit { restartDeadline(context: context) }
         }
         if wrote { context.flush() }
         if shuttingDown && !awaitingCommit && session.isIdle && session.phase != .closed {
@@ -183,9 +196,33 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         case .startTLS:
             startTLS(context: context)
         case .commit(let message):
+            if spoolFailed {
+                // Part of the message never reached the spool: it cannot be promised.
+                discardSpool()
+                return apply(session.commitFailed(), context: context) || output.reply != nil
+            }
             commit(message, context: context)
+        case .spool(let chunk):
+            guard !spoolFailed else { break }
+            do {
+                if spool == nil { spool = try MessageSpool(directory: environment.spoolDirectory) }
+                try spool!.append(chunk)
+            } catch {
+                logger.error("\(error); the message will be answered 451")
+                spoolFailed = true
+                spool = nil
+            }
+        }
+        if session.phase == .command && (spool != nil || spoolFailed) {
+            // The transaction ended without a commit (552, 500): its spooled bytes go.
+            discardSpool()
         }
         return output.reply != nil
+    }
+
+    private func discardSpool() {
+        spool = nil
+        spoolFailed = false
     }
 
     private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {
@@ -215,9 +252,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let store = environment.store
         let clock = environment.clock
+        let spooled = spool
+        spool = nil
         let promise = context.eventLoop.makePromise(of: Int64.self)
+        // Reading back the spool, parsing and the reply engine run off the event loop.
         promise.completeWithTask {
-            try await store.recordInbound(InboundMessage(received: message, receivedAt: clock()))
+            var message = message
+            if let spooled { message.data = try spooled.contents(followedBy: message.data) }
+            return try await store.recordInbound(InboundMessage(received: message, receivedAt: clock()))
         }
         let logger = self.logger
         promise.futureResult.assumeIsolated().whenComplete { result in
@@ -242,7 +284,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 return
             }
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-            self.armTimeout(context: context)
+            self.restartDeadline(context: context)
             self.process(context: context)
         }
     }
@@ -254,12 +296,37 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
               context: context)
     }
 
-    private func armTimeout(context: ChannelHandlerContext) {
+    /// A new wait begins now (greeting, a new phase, a committed message, a TLS handshake).
+    private func restartDeadline(context: ChannelHandlerContext) {
+        waitStarted = .now()
+        dataBytes = 0
         timeout?.cancel()
-        guard !awaitingCommit else { return }
-        let amount = session.isInData ? environment.dataTimeout : environment.commandTimeout
-        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
-            self.logger.info("timeout")
+        timeout = nil
+        schedule(context: context)
+    }
+
+    /// The deadline of the current wait. It only ever moves later between restarts (a later command
+    /// start, more DATA received), so the timer checks it when it fires instead of being moved on
+    /// every read.
+    private var deadline: NIODeadline {
+        guard session.isInData else { return waitStarted + environment.commandTimeout }
+        var allowance = environment.dataTimeout
+        if environment.minDataRate > 0 {
+            allowance = allowance + .nanoseconds(Int64(dataBytes) * 1_000_000_000 / Int64(environment.minDataRate))
+        }
+        return waitStarted + allowance
+    }
+
+    private func schedule(context: ChannelHandlerContext) {
+        guard !awaitingCommit, session.phase != .closed else { return }
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.timeout = nil
+            guard !self.awaitingCommit, self.session.phase != .closed else { return }
+            if NIODeadline.now() < self.deadline {
+                self.schedule(context: context)
+                return
+            }
+            self.logger.info("timeout", metadata: ["phase": "\(self.session.isInData ? "data" : "command")"])
             self.apply(self.session.timedOut(), context: context)
         }
     }

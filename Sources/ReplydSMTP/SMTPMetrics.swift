@@ -5,6 +5,15 @@ import ReplydCore
 enum SMTPMetrics {
     static func connected() { Counter(label: "replyd_smtp_connections_total").increment() }
 
+    static func refusedConnection(perAddress: Bool) {
+        Counter(label: "replyd_smtp_connections_refused_total", dimensions: [("limit", perAddress ? "per-address" : "total")]).increment()
+    }
+
+    static func acceptFailed(descriptorsExhausted: Bool) {
+        Counter(label: "replyd_accept_errors_total",
+                dimensions: [("listener", "smtp"), ("reason", descriptorsExhausted ? "descriptors" : "other")]).increment()
+    }
+
     static func accepted() { Counter(label: "replyd_smtp_messages_accepted_total").increment() }
 
     static func replied(_ reply: SMTPReply) {

@@ -16,16 +16,24 @@ public final class SMTPServer: Service, Sendable {
         public var settings: SMTPSession.Settings
         public var maxLineLength: Int
         public var maxConnections: Int
+        public var maxConnectionsPerIP: Int
         public var commandTimeout: Duration
         public var dataTimeout: Duration
+        public var minDataRate: Int
+        /// Where messages past `settings.spoolThreshold` are spooled while they arrive.
+        public var spoolDirectory: String
         public var shutdownGrace: Duration
         public var sslContext: NIOSSLContext?
         public var directory: MailboxDirectory?
 
         public init(host: String, port: Int, settings: SMTPSession.Settings, maxLineLength: Int,
-                    maxConnections: Int, commandTimeout: Duration, dataTimeout: Duration,
+                    maxConnections: Int, maxConnectionsPerIP: Int? = nil, commandTimeout: Duration, dataTimeout: Duration,
+                    minDataRate: Int = 0, spoolDirectory: String = NSTemporaryDirectory(),
                     shutdownGrace: Duration, sslContext: NIOSSLContext?, directory: MailboxDirectory? = nil) {
             self.directory = directory
+            self.maxConnectionsPerIP = maxConnectionsPerIP ?? maxConnections
+            self.minDataRate = minDataRate
+            self.spoolDirectory = spoolDirectory
             self.host = host
             self.port = port
             self.settings = settings
@@ -61,7 +69,7 @@ public final class SMTPServer: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.group = group
-        self.connections = ConnectionRegistry(limit: options.maxConnections)
+        self.connections = ConnectionRegistry(limit: options.maxConnections, perAddressLimit: options.maxConnectionsPerIP)
     }
 
     /// Binds the listening socket and starts accepting. Returns the bound address (port 0 picks one).
@@ -71,6 +79,8 @@ public final class SMTPServer: Service, Sendable {
             maxLineLength: options.maxLineLength,
             commandTimeout: TimeAmount(options.commandTimeout),
             dataTimeout: TimeAmount(options.dataTimeout),
+            minDataRate: options.minDataRate,
+            spoolDirectory: options.spoolDirectory,
             sslContext: options.sslContext,
             directory: options.directory,
             store: store,
@@ -83,13 +93,25 @@ public final class SMTPServer: Service, Sendable {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger, protocolName: "SMTP"))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard connections.add(channel) else {
-                        SMTPMetrics.replied(SMTPReply(421, "4.7.0", "too many connections"))
-                        logger.notice("refusing connection: limit reached", metadata: ["remote": "\(channel.remoteAddress?.ipAddress ?? "?")"])
-                        try channel.pipeline.syncOperations.addHandler(RefuseHandler(hostname: hostname))
+                    let remote = channel.remoteAddress?.ipAddress ?? "?"
+                    let admission = connections.add(channel, address: remote)
+                    if admission != .admitted {
+                        let perAddress = admission == .overAddressLimit
+                        let reply = perAddress
+                            ? SMTPReply(421, "4.7.0", "\(hostname) Error: too many connections from \(remote)")
+                            : SMTPReply(421, "4.7.0", "\(hostname) Too many connections, try again later")
+                        SMTPMetrics.replied(reply)
+                        SMTPMetrics.refusedConnection(perAddress: perAddress)
+                        logger.notice("refusing connection: \(perAddress ? "per-address" : "total") limit reached", metadata: ["remote": "\(remote)"])
+                        try channel.pipeline.syncOperations.addHandler(RefuseHandler(reply: reply))
                         return
                     }
                     channel.closeFuture.whenComplete { _ in connections.remove(channel) }
@@ -144,40 +166,63 @@ public final class SMTPServer: Service, Sendable {
     }
 }
 
-/// The open connections, capped. Kept for the limit and to reach every session at shutdown.
+/// The open connections, capped in total and per client address (so one host cannot take every
+/// slot). Kept for the limits and to reach every session at shutdown.
 final class ConnectionRegistry: Sendable {
+    enum Admission: Equatable {
+        case admitted, overLimit, overAddressLimit
+    }
+
+    private struct State {
+        var channels: [ObjectIdentifier: (channel: any Channel, address: String)] = [:]
+        var perAddress: [String: Int] = [:]
+    }
+
     private let limit: Int
-    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let perAddressLimit: Int
+    private let state = NIOLockedValueBox(State())
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, perAddressLimit: Int) {
+        self.limit = limit
+        self.perAddressLimit = perAddressLimit
+    }
 
-    func add(_ channel: any Channel) -> Bool {
-        channels.withLockedValue { channels in
-            guard channels.count < limit else { return false }
-            channels[ObjectIdentifier(channel)] = channel
-            return true
+    /// Registers the channel when both limits allow it; a refused channel is not registered.
+    func add(_ channel: any Channel, address: String) -> Admission {
+        state.withLockedValue { state in
+            let key = ObjectIdentifier(channel)
+            if state.channels[key] != nil { return .admitted }
+            guard state.channels.count < limit else { return .overLimit }
+            guard state.perAddress[address, default: 0] < perAddressLimit else { return .overAddressLimit }
+            state.channels[key] = (channel, address)
+            state.perAddress[address, default: 0] += 1
+            return .admitted
         }
     }
 
     func remove(_ channel: any Channel) {
-        _ = channels.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        state.withLockedValue { state in
+            guard let entry = state.channels.removeValue(forKey: ObjectIdentifier(channel)) else { return }
+            let left = state.perAddress[entry.address, default: 1] - 1
+            state.perAddress[entry.address] = left > 0 ? left : nil
+        }
     }
 
-    var count: Int { channels.withLockedValue { $0.count } }
-    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
+    var count: Int { state.withLockedValue { $0.channels.count } }
+    var all: [any Channel] { state.withLockedValue { $0.channels.values.map(\.channel) } }
 }
 
-/// Answers a connection over the limit with 421 (RFC 5321 3.8) and closes it.
+/// Answers a connection over a limit with 421 (RFC 5321 3.8) and closes it.
 final class RefuseHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    let hostname: String
+    let reply: SMTPReply
 
-    init(hostname: String) { self.hostname = hostname }
+    init(reply: SMTPReply) { self.reply = reply }
 
     func channelActive(context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 80)
-        out.writeString(SMTPReply(421, "4.7.0", "\(hostname) Too many connections, try again later").wire)
+        out.writeString(reply.wire)
         context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
