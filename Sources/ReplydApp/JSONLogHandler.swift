@@ -28,7 +28,6 @@ struct JSONLogHandler: LogHandler {
         object["level"] = level.rawValue
         object["label"] = label
         object["message"] = message
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return JSONLine.encode(object) + "\n"
     }
 }

@@ -54,8 +54,7 @@ enum LogFormat {
             "decisions": row.decisions,
             "deliveries": row.deliveries,
         ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        return JSONLine.encode(object)
     }
 
     static func table(_ rows: [InboundSummary]) -> String {

@@ -14,6 +14,9 @@ extension Configuration {
                             maxRepliesPerHour: replies.maxPerHour),
             useMailboxAsEnvelopeSender: replies.envelopeSender == "mailbox",
             recipientDelimiter: mail.recipientDelimiter.flatMap(\.first),
+            recipients: recipientPolicy,
+            listConfirmation: ListConfirmationRules(maxPending: mail.listMaxPending,
+                                                    validFor: TimeInterval(mail.listConfirmWithin.components.seconds)),
             makeMessageID: { "<\(UUID().uuidString.lowercased())@\(hostname)>" })
     }
 }

@@ -23,3 +23,20 @@ public enum AutomatedSenders {
         return nil
     }
 }
+
+/// Senders no reply should go to: an address literal (`v@[127.0.0.1]`), `localhost`, or a name with
+/// no dot. Real mail never comes from them, forged mail does, and answering would aim replies at
+/// this host's own network or at nothing (Postfix rejects such senders with
+/// reject_non_fqdn_sender).
+public enum UnroutableSenders {
+    public static func reason(for address: String) -> String? {
+        guard let at = address.lastIndex(of: "@") else { return "\(address) has no domain" }
+        let domain = address[address.index(after: at)...].lowercased()
+        if domain.hasPrefix("[") { return "\(domain) is an address literal" }
+        if domain == "localhost" || domain.hasSuffix(".localhost") || domain == "localhost.localdomain" {
+            return "\(domain) is this host"
+        }
+        if !domain.contains(".") { return "\(domain) is not a fully qualified domain" }
+        return nil
+    }
+}

@@ -11,11 +11,12 @@ public enum MIMEEncoding {
         }))
     }
 
-    /// A header field, `Name: value`, with the value RFC 2047-encoded when it is not plain ASCII and
-    /// folded so that no line exceeds 76 characters (RFC 2047 section 2). The result ends without CRLF.
+    /// A header field, `Name: value`, with the value RFC 2047-encoded when it is not plain ASCII (or
+    /// has a word too long to fold) and folded so that no line exceeds 78 characters (RFC 2047
+    /// section 2, RFC 5322 2.1.1). The result ends without CRLF.
     public static func header(_ name: String, _ value: String) -> String {
         let clean = scrubbed(value)
-        guard needsEncoding(clean) else { return fold(name + ": " + clean) }
+        if !needsEncoding(clean), let folded = foldedWithinLimit(name + ": " + clean) { return folded }
         return name + ": " + encodedWords(clean, firstLineUsed: name.count + 2).joined(separator: "\r\n ")
     }
 
@@ -24,7 +25,7 @@ public enum MIMEEncoding {
     public static func addressHeader(_ name: String, displayName: String?, address: String) -> String {
         guard let displayName, !displayName.isEmpty else { return "\(name): <\(address)>" }
         let clean = scrubbed(displayName)
-        if !needsEncoding(clean) { return fold("\(name): \(phrase(clean)) <\(address)>") }
+        if !needsEncoding(clean), let folded = foldedWithinLimit("\(name): \(phrase(clean)) <\(address)>") { return folded }
         let words = encodedWords(clean, firstLineUsed: name.count + 2)
         return name + ": " + words.joined(separator: "\r\n ") + "\r\n <\(address)>"
     }
@@ -52,12 +53,27 @@ public enum MIMEEncoding {
             chunk = ""
         }
         let firstLimit = max(3, (76 - firstLineUsed - 12) / 4 * 3)
+        func add(_ piece: String) {
+            if chunk.utf8.count + piece.utf8.count > (words.isEmpty ? firstLimit : 45) { flush() }
+            chunk += piece
+        }
         for character in text {
-            if chunk.utf8.count + character.utf8.count > (words.isEmpty ? firstLimit : 45) { flush() }
-            chunk.append(character)
+            if character.utf8.count <= 45 {
+                add(String(character))
+            } else {
+                // A grapheme cluster of many combining marks: split it between its scalars rather than
+                // make one word that no line can hold.
+                for scalar in character.unicodeScalars { add(String(scalar)) }
+            }
         }
         flush()
         return words
+    }
+
+    /// `fold`, or nil when a single word would still leave a line over 78 characters.
+    static func foldedWithinLimit(_ line: String) -> String? {
+        let folded = fold(line)
+        return folded.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 78 } ? folded : nil
     }
 
     /// Folds an unstructured ASCII header at spaces to keep lines within 78 characters where possible.

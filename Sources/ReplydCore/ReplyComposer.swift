@@ -47,7 +47,7 @@ public enum ReplyComposer {
             "end": vacation.end.map { formatted($0, vacation) } ?? "",
             "deputy_name": vacation.deputyName ?? "",
             "deputy_address": vacation.deputyAddress ?? "",
-            "original_subject": message.subject.map(MIMEEncoding.scrubbed) ?? "",
+            "original_subject": message.subject.map(MIMEEncoding.scrubbed).map(capped) ?? "",
         ]
     }
 
@@ -61,7 +61,7 @@ public enum ReplyComposer {
         if let template = vacation.subject {
             subject = MIMEEncoding.scrubbed(render(template, values))
         } else if let original = message.subject.map(MIMEEncoding.scrubbed), !original.isEmpty {
-            subject = "Auto: " + original
+            subject = "Auto: " + capped(original)
         } else {
             subject = vacation.locale == "pl" ? "Automatyczna odpowiedź" : "Automated reply"
         }
@@ -73,13 +73,19 @@ public enum ReplyComposer {
     }
 
     /// A mail list's answer (welcome, farewell, help) to the sender of `message`, from the list's address.
+    /// A confirmation request (double opt-in) comes `from` the list's confirmation address, with its
+    /// token in the subject too, so that a plain reply reaches it either way.
     public static func composeListAnswer(list: MailList, body text: String, message: InboundMessage, messageID: String,
-                                         date: Date, useListAsEnvelopeSender: Bool = false) -> Reply {
+                                         date: Date, useListAsEnvelopeSender: Bool = false,
+                                         confirmation: (address: String, token: String)? = nil) -> Reply {
         let recipient = message.envelopeSender
-        let original = message.subject.map(MIMEEncoding.scrubbed).map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        let subject = original.isEmpty ? MIMEEncoding.scrubbed(list.name) : (original.lowercased().hasPrefix("re:") ? original : "Re: " + original)
+        let original = message.subject.map(MIMEEncoding.scrubbed).map { capped($0.trimmingCharacters(in: .whitespaces)) } ?? ""
+        var subject = original.isEmpty ? MIMEEncoding.scrubbed(list.name) : (original.lowercased().hasPrefix("re:") ? original : "Re: " + original)
+        if let confirmation {
+            subject = "Confirm / Potwierdź: \(MIMEEncoding.scrubbed(list.name)) (confirm-\(confirmation.token))"
+        }
         let body = text.hasSuffix("\n") ? text : text + "\n"
-        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: list.name, address: list.address),
+        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: list.name, address: confirmation?.address ?? list.address),
                             recipient: recipient, subject: subject, body: body, answering: message, messageID: messageID, date: date)
         return Reply(envelopeSender: useListAsEnvelopeSender ? list.address : "", recipient: recipient, subject: subject,
                      body: body, data: data)
@@ -97,7 +103,10 @@ public enum ReplyComposer {
         lines.append("Message-ID: \(messageID)")
         if let original = message.messageID.flatMap(messageIDToken) {
             lines.append("In-Reply-To: \(original)")
-            let references = (message.headers.first("References").map(messageIDTokens) ?? []) + [original]
+            var references = (message.headers.first("References").map(messageIDTokens) ?? []) + [original]
+            // A thread's first id and its latest ones are what readers thread by; a References
+            // field of thousands of ids is not copied whole.
+            if references.count > 20 { references = [references[0]] + references.suffix(19) }
             lines.append(MIMEEncoding.fold("References: " + references.joined(separator: " ")))
         }
         lines.append("Auto-Submitted: auto-replied")
@@ -105,6 +114,22 @@ public enum ReplyComposer {
         lines.append("X-Auto-Response-Suppress: All")
         return MIMEEncoding.plainTextMessage(headers: lines, body: body)
     }
+
+    /// Longest original subject copied into a reply, in code points (what Pigeonhole's vacation does).
+    static let maxSubjectLength = 256
+
+    /// The subject cut to `maxSubjectLength` code points with an ellipsis, whatever its script.
+    static func capped(_ subject: String) -> String {
+        let scalars = subject.unicodeScalars
+        guard scalars.count > maxSubjectLength else { return subject }
+        var cut = String.UnicodeScalarView(scalars.prefix(maxSubjectLength - 1))
+        cut.append("…")
+        return String(cut)
+    }
+
+    /// Longest Message-ID copied into In-Reply-To/References: one that could not share a line with
+    /// its field name within RFC 5322's 998 octets is no id a reader can use, so it is left out.
+    static let maxMessageIDLength = 250
 
     /// `{{% CONTENT_TYPE: TEXT}}`: plain text, no HTML escaping of the values.
     static let plainText = "{{% CONTENT_TYPE: TEXT}}"
@@ -121,7 +146,7 @@ public enum ReplyComposer {
         var rest = Substring(value)
         while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
             let token = rest[open...close]
-            if token.count > 3, token.contains("@"),
+            if token.count > 3, token.utf8.count <= maxMessageIDLength, token.contains("@"),
                token.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }),
                !token.dropFirst().dropLast().contains("<") {
                 tokens.append(String(token))

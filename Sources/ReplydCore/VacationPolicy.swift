@@ -6,6 +6,7 @@ public enum SuppressionReason: String, Sendable, Codable, CaseIterable {
     case noVacation = "no-vacation"
     case outsideSchedule = "outside-schedule"
     case nullSender = "null-sender"
+    case unroutableSender = "unroutable-sender"
     case ownAddress = "own-address"
     case automatedSender = "automated-sender"
     case autoSubmitted = "auto-submitted"
@@ -27,11 +28,14 @@ public struct PolicyFacts: Sendable, Equatable {
     public var lastReplyAt: Date?
     /// Replies this mailbox queued in the last hour.
     public var repliesInLastHour: Int
+    /// The sender claims an address in a local domain that has no such mailbox: forged.
+    public var senderIsUnknownLocal: Bool
 
-    public init(isContact: Bool = false, lastReplyAt: Date? = nil, repliesInLastHour: Int = 0) {
+    public init(isContact: Bool = false, lastReplyAt: Date? = nil, repliesInLastHour: Int = 0, senderIsUnknownLocal: Bool = false) {
         self.isContact = isContact
         self.lastReplyAt = lastReplyAt
         self.repliesInLastHour = repliesInLastHour
+        self.senderIsUnknownLocal = senderIsUnknownLocal
     }
 }
 
@@ -127,6 +131,10 @@ public enum VacationPolicy {
                   : "active since \(iso(vacation.start))" + (vacation.end.map { " until \(iso($0))" } ?? ", no end"))
 
         check(.nullSender, !sender.isEmpty, sender.isEmpty ? "envelope sender is <> (a bounce or an automatic message)" : "envelope sender <\(sender)>")
+
+        let unroutable = sender.isEmpty ? nil : (UnroutableSenders.reason(for: sender)
+            ?? (facts.senderIsUnknownLocal ? "\(sender) is in a local domain but no such mailbox exists (forged)" : nil))
+        check(.unroutableSender, unroutable == nil, unroutable ?? "sender's domain can receive mail")
 
         let own = vacation.ownAddresses.union([recipient.lowercased()])
         check(.ownAddress, !own.contains(sender), own.contains(sender) ? "\(sender) is the mailbox's own address" : "not the mailbox's own address")

@@ -8,11 +8,18 @@ public struct ReplyEngineSettings: Sendable {
     /// Envelope sender of replies: `<>` (default, RFC 3834 loop prevention) or the mailbox.
     public var useMailboxAsEnvelopeSender: Bool
     public var recipientDelimiter: Character?
+    /// The configured recipients: a sender claiming a local address that they do not accept is
+    /// forged. Nil (or catch-all) cannot tell.
+    public var recipients: RecipientPolicy?
+    public var listConfirmation: ListConfirmationRules
     public var makeMessageID: @Sendable () -> String
 
     public init(site: SiteRules, useMailboxAsEnvelopeSender: Bool = false, recipientDelimiter: Character? = "+",
+                recipients: RecipientPolicy? = nil, listConfirmation: ListConfirmationRules = ListConfirmationRules(),
                 makeMessageID: @escaping @Sendable () -> String) {
         self.site = site
+        self.recipients = recipients
+        self.listConfirmation = listConfirmation
         self.useMailboxAsEnvelopeSender = useMailboxAsEnvelopeSender
         self.recipientDelimiter = recipientDelimiter
         self.makeMessageID = makeMessageID
@@ -53,7 +60,7 @@ enum ReplyEngine {
                 continue
             }
             let vacation = try vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
-            let facts = try facts(for: message, vacation: vacation, db: db)
+            let facts = try facts(for: message, vacation: vacation, engine: engine, db: db)
             var decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation,
                                                  facts: facts, site: engine.site, now: message.receivedAt)
             var outboundID: Int64?
@@ -107,7 +114,16 @@ enum ReplyEngine {
         let status = try String.fetchOne(db, sql: "SELECT status FROM mail_subscription WHERE list = ? AND address = ?",
                                          arguments: [list.address, sender])
         let facts = SMSFacts(optedOut: status == "out", subscribed: status == "in")
-        var decision = MailListPolicy.decide(message: message, list: list, facts: facts, now: message.receivedAt)
+        let pending = try Row.fetchOne(db.cachedStatement(sql: "SELECT token, requested_at FROM mail_confirmation WHERE list = ? AND address = ?"),
+                                       arguments: [list.address, sender])
+        let pendingCount = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM mail_confirmation WHERE list = ? AND requested_at > ?"),
+                                            arguments: [list.address, message.receivedAt.addingTimeInterval(-engine.listConfirmation.validFor)]) ?? 0
+        let confirmationFacts = ListConfirmationFacts(
+            pendingToken: pending?["token"], pendingSince: pending?["requested_at"], pendingCount: pendingCount,
+            presentedToken: MailListPolicy.presentedToken(recipient: recipient, subject: message.subject),
+            newToken: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)))
+        var decision = MailListPolicy.decide(message: message, list: list, facts: facts, confirmation: confirmationFacts,
+                                             rules: engine.listConfirmation, now: message.receivedAt)
         if decision.intent == .help && decision.reply != nil {
             // An envelope sender can be forged: one help text per address and list a day, so the
             // list cannot be used to mail someone over and over.
@@ -124,11 +140,25 @@ enum ReplyEngine {
                     changed_at = CASE WHEN status = excluded.status THEN changed_at ELSE excluded.changed_at END
                 """, arguments: [list.address, sender, change == .optOut ? "out" : "in", message.receivedAt])
         }
+        var confirmation: (address: String, token: String)?
+        switch decision.confirmation {
+        case .none:
+            break
+        case .request(let token):
+            try db.execute(sql: """
+                INSERT INTO mail_confirmation (list, address, token, requested_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (list, address) DO UPDATE SET token = excluded.token, requested_at = excluded.requested_at
+                """, arguments: [list.address, sender, token, message.receivedAt])
+            confirmation = (MailListPolicy.confirmationAddress(list: list, token: token, delimiter: engine.recipientDelimiter ?? "+"), token)
+        case .confirmed:
+            try db.execute(sql: "DELETE FROM mail_confirmation WHERE list = ? AND address = ?", arguments: [list.address, sender])
+        }
         var outboundID: Int64?
         if let body = decision.reply {
             let reply = ReplyComposer.composeListAnswer(list: list, body: body, message: message, messageID: engine.makeMessageID(),
                                                         date: message.receivedAt,
-                                                        useListAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
+                                                        useListAsEnvelopeSender: engine.useMailboxAsEnvelopeSender,
+                                                        confirmation: confirmation)
             outboundID = try enqueue(reply, mailbox: list.address, inbound: id, at: message.receivedAt, db: db)
         }
         try insertDecision(message: id, recipient: recipient, mailbox: list.address,
@@ -157,9 +187,10 @@ enum ReplyEngine {
         return nil
     }
 
-    static func facts(for message: InboundMessage, vacation: Vacation?, db: Database) throws -> PolicyFacts {
+    static func facts(for message: InboundMessage, vacation: Vacation?, engine: ReplyEngineSettings, db: Database) throws -> PolicyFacts {
         guard let vacation else { return PolicyFacts() }
         let sender = message.envelopeSender.lowercased()
+        let unknownLocal = try isUnknownLocal(sender, engine: engine, db: db)
         let isContact = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM contact WHERE owner IN (?, '*') AND address = ?)
             """), arguments: [vacation.mailbox, sender]) ?? false
@@ -169,7 +200,21 @@ enum ReplyEngine {
         let recent = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM outbound WHERE mailbox = ? AND created_at > ?
             """), arguments: [vacation.mailbox, message.receivedAt.addingTimeInterval(-3600)]) ?? 0
-        return PolicyFacts(isContact: isContact, lastReplyAt: lastReply, repliesInLastHour: recent)
+        return PolicyFacts(isContact: isContact, lastReplyAt: lastReply, repliesInLastHour: recent, senderIsUnknownLocal: unknownLocal)
+    }
+
+    /// A sender in a local domain that neither the configuration nor the stored mailboxes accept.
+    static func isUnknownLocal(_ sender: String, engine: ReplyEngineSettings, db: Database) throws -> Bool {
+        guard let recipients = engine.recipients, !recipients.catchAll,
+              case .success(let address) = MailAddress.parse(Substring(sender)),
+              recipients.verdict(for: address) == .unknownUser else { return false }
+        for candidate in candidates(sender, delimiter: engine.recipientDelimiter) {
+            let known = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM mailbox WHERE address = ?) OR EXISTS (SELECT 1 FROM mailbox_alias WHERE alias = ?)
+                """), arguments: [candidate, candidate]) ?? false
+            if known { return false }
+        }
+        return true
     }
 
     /// Records the reply in the history, unless a reply within the period is already there.

@@ -93,7 +93,7 @@ extension SQLiteStore {
             try message.recipients.map { recipient in
                 let key = recipient.lowercased()
                 let vacation = try ReplyEngine.vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
-                let facts = try ReplyEngine.facts(for: message, vacation: vacation, db: db)
+                let facts = try ReplyEngine.facts(for: message, vacation: vacation, engine: engine, db: db)
                 let decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation, facts: facts,
                                                      site: engine.site, now: message.receivedAt)
                 var reply: ReplyComposer.Reply?

@@ -260,6 +260,19 @@ enum Schema {
                 ALTER TABLE notification ADD COLUMN time_zone TEXT;     -- the zone they were applied in
                 """)
         }
+        migrator.registerMigration("v11: mail list confirmations") { db in
+            // Double opt-in: a START only records a pending confirmation; its answer subscribes.
+            try db.execute(sql: """
+                CREATE TABLE mail_confirmation (
+                    list TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    requested_at DATETIME NOT NULL,
+                    PRIMARY KEY (list, address)
+                );
+                CREATE INDEX mail_confirmation_pending ON mail_confirmation(list, requested_at);
+                """)
+        }
         return migrator
     }
 }

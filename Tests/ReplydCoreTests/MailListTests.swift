@@ -85,3 +85,59 @@ import Testing
         #expect(decide(subject: "START", facts: SMSFacts(optedOut: true)).reply == "Witaj!")
     }
 }
+
+@Suite struct MailListConfirmationTests {
+    let list = MailList(address: "news@firma.pl", name: "Nowości", welcome: "Witaj!", farewell: "Wypisano.", help: "Pomoc")
+    let now = Date(timeIntervalSince1970: 2_000_000)
+    let rules = ListConfirmationRules(maxPending: 2, validFor: 86_400)
+
+    func decide(subject: String, recipient: String = "news@firma.pl", facts: SMSFacts = SMSFacts(),
+                confirmation: ListConfirmationFacts, headers extra: String = "") -> MailListDecision {
+        let headers = "From: Ewa <ewa@klient.pl>\r\nTo: news@firma.pl\r\nSubject: \(subject)\r\n" + extra
+        let received = ReceivedMessage(reversePath: .mailbox(MailAddress(localPart: "ewa", domain: "klient.pl")), recipients: [recipient],
+                                       helo: "h", esmtp: true, remoteAddress: "192.0.2.1", tls: nil, body8bit: false, smtputf8: false,
+                                       data: Array((headers + "\r\nbody\r\n").utf8))
+        return MailListPolicy.decide(message: InboundMessage(received: received, receivedAt: now), list: list, facts: facts,
+                                     confirmation: confirmation, rules: rules, now: now)
+    }
+
+    @Test func startAsksForConfirmationInsteadOfSubscribing() {
+        let decision = decide(subject: "START", confirmation: .init(newToken: "0123456789abcdef"))
+        #expect(decision.subscription == nil)
+        #expect(decision.confirmation == .request(token: "0123456789abcdef"))
+        #expect(decision.reply?.contains("ewa@klient.pl") == true)
+    }
+
+    @Test func answeringThePendingTokenSubscribesWithTheWelcome() {
+        let facts = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now.addingTimeInterval(-60),
+                                          presentedToken: "0123456789abcdef", newToken: "ffffffffffffffff")
+        let decision = decide(subject: "Re: whatever", confirmation: facts)
+        #expect(decision.subscription == .optIn && decision.reply == "Witaj!" && decision.confirmation == .confirmed)
+    }
+
+    @Test func wrongExpiredOrAutomaticAnswersDoNothing() {
+        let wrong = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now, presentedToken: "aaaaaaaaaaaaaaaa", newToken: "f")
+        #expect(decide(subject: "Re", confirmation: wrong).reason == "confirmation-unknown-or-expired")
+        let expired = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now.addingTimeInterval(-90_000),
+                                            presentedToken: "0123456789abcdef", newToken: "f")
+        #expect(decide(subject: "Re", confirmation: expired).subscription == nil)
+        let fine = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now, presentedToken: "0123456789abcdef", newToken: "f")
+        let automatic = decide(subject: "Re", confirmation: fine, headers: "Auto-Submitted: auto-replied\r\n")
+        #expect(automatic.subscription == nil && automatic.reason?.hasPrefix("automatic") == true)
+    }
+
+    @Test func oneConfirmationAtATimeAndACapPerList() {
+        let pending = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now.addingTimeInterval(-60), newToken: "f")
+        #expect(decide(subject: "START", confirmation: pending).reason == "confirmation-already-pending")
+        #expect(decide(subject: "START", confirmation: .init(pendingCount: 2, newToken: "f")).reason == "too-many-pending-confirmations")
+        // Subscribed already: no confirmation at all.
+        #expect(decide(subject: "START", facts: SMSFacts(subscribed: true), confirmation: .init(newToken: "f")).reason == "already-subscribed")
+    }
+
+    @Test func tokenIsReadFromTheTaggedAddressOrTheSubject() {
+        #expect(MailListPolicy.presentedToken(recipient: "news+confirm-0123456789ABCDEF@firma.pl", subject: nil) == "0123456789abcdef")
+        #expect(MailListPolicy.presentedToken(recipient: "news@firma.pl", subject: "Re: Confirm (confirm-0123456789abcdef)") == "0123456789abcdef")
+        #expect(MailListPolicy.presentedToken(recipient: "news@firma.pl", subject: "confirm-123") == nil)
+        #expect(MailListPolicy.confirmationAddress(list: list, token: "00ff", delimiter: "+") == "news+confirm-00ff@firma.pl")
+    }
+}

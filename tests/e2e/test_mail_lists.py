@@ -1,11 +1,11 @@
-"""E-mail lists over real SMTP (smtplib): a keyword in the subject or the first line subscribes,
-unsubscribes or asks for help; the answer is queued as an automatic reply from the list address;
-automatic mail changes nothing."""
+"""E-mail lists over real SMTP (smtplib): a keyword in the subject or the first line subscribes
+(after a confirmation: double opt-in), unsubscribes or asks for help; the answer is queued as an
+automatic reply from the list address; automatic mail changes nothing."""
 from email.message import EmailMessage
 
 import pytest
 
-from conftest import db_query, deliver, make_message, only_decision, only_reply, outbound_rows, reply_body
+from conftest import config_with, db_query, deliver, make_message, only_decision, only_reply, outbound_rows, reply_body
 
 LIST = "news@example.test"
 
@@ -24,17 +24,48 @@ def send(server, subject, body="\r\n", sender="ewa@client.test", extra_headers=(
     return deliver(server, message, sender=sender, rcpts=(LIST,))
 
 
+def confirm(server, message_id, sender="ewa@client.test"):
+    """Answers the confirmation request queued for message_id the way a mail client would: a reply
+    to its From address. Returns the id of the answer."""
+    _, request = only_reply(server, message_id)
+    confirm_address = request["From"].addresses[0].addr_spec
+    answer = make_message(subject="Re: " + str(request["Subject"]), body="\r\n", sender=f"Ewa <{sender}>", to=confirm_address)
+    return deliver(server, answer, sender=sender, rcpts=(confirm_address,))
+
+
+def subscribe(server, sender="ewa@client.test"):
+    return confirm(server, send(server, "START", sender=sender), sender=sender)
+
+
 def subscription(server, address="ewa@client.test"):
     rows = db_query(server, "SELECT status FROM mail_subscription WHERE list = ? AND address = ?", LIST, address)
     return rows[0]["status"] if rows else None
 
 
-def test_start_in_the_subject_subscribes_with_a_welcome(list_server):
-    message_id = send(list_server, "START")
+def test_start_asks_for_confirmation_and_the_answer_subscribes_with_a_welcome(list_server):
+    request_id = send(list_server, "START")
+    row, request = only_reply(list_server, request_id)
+    # Anyone can forge a sender: START only asks the address whether it wants to subscribe.
+    assert row["recipient"] == "ewa@client.test"
+    confirm_address = request["From"].addresses[0].addr_spec
+    assert confirm_address.startswith("news+confirm-") and confirm_address.endswith("@example.test")
+    assert "confirm-" in str(request["Subject"])
+    assert "ewa@client.test" in reply_body(request) and "reply" in reply_body(request)
+    assert subscription(list_server) is None
+    # A second START while one is pending sends nothing more.
+    pending = send(list_server, "START")
+    assert outbound_rows(list_server, pending) == []
+    assert "confirmation-already-pending" in only_decision(list_server, pending)["reason"]
+    # A wrong token subscribes nobody.
+    wrong = deliver(list_server, make_message(subject="Re: x", sender="Ewa <ewa@client.test>", to=LIST),
+                    sender="ewa@client.test", rcpts=("news+confirm-0000000000000000@example.test",))
+    assert outbound_rows(list_server, wrong) == [] and subscription(list_server) is None
+    assert "confirmation-unknown-or-expired" in only_decision(list_server, wrong)["reason"]
+    message_id = confirm(list_server, request_id)
     row, reply = only_reply(list_server, message_id)
     assert row["recipient"] == "ewa@client.test" and row["envelope_sender"] == "" and row["mailbox"] == LIST
     assert reply["From"].addresses[0].addr_spec == LIST and reply["From"].addresses[0].display_name == "Nowości"
-    assert reply["Subject"] == "Re: START"
+    assert reply["Subject"].startswith("Re: Confirm")
     assert reply["Auto-Submitted"] == "auto-replied"
     assert reply["In-Reply-To"] is not None
     assert reply_body(reply) == "Witaj na liście!\n"
@@ -48,7 +79,7 @@ def test_start_in_the_subject_subscribes_with_a_welcome(list_server):
 
 
 def test_stop_as_the_first_line_of_a_multipart_mail(list_server):
-    send(list_server, "START")
+    subscribe(list_server)
     message = EmailMessage()
     message["From"] = "Ewa <ewa@client.test>"
     message["To"] = LIST
@@ -64,7 +95,11 @@ def test_stop_as_the_first_line_of_a_multipart_mail(list_server):
     assert outbound_rows(list_server, again) == []
     assert "already-opted-out" in only_decision(list_server, again)["reason"]
     assert outbound_rows(list_server, send(list_server, "HELP")) == []
-    assert len(outbound_rows(list_server, send(list_server, "tak"))) == 1
+    # START after STOP asks again; only the answer subscribes.
+    request = send(list_server, "tak")
+    assert len(outbound_rows(list_server, request)) == 1
+    assert subscription(list_server) == "out"
+    confirm(list_server, request)
     assert subscription(list_server) == "in"
     assert "ewa@client.test  subscribed" in list_server.run_cli("mail-list", "show", LIST).stdout
 
@@ -88,7 +123,8 @@ def test_help_and_plain_mail(list_server):
                                              (("Precedence: bulk",), "ewa@client.test"),
                                              ((), "mailer-daemon@client.test")])
 def test_automatic_mail_never_unsubscribes_or_gets_an_answer(list_server, headers, sender):
-    send(list_server, "START", sender=sender)
+    if not sender.startswith("mailer-daemon"):
+        subscribe(list_server, sender=sender)
     before = subscription(list_server, sender)
     message_id = send(list_server, "STOP", sender=sender, extra_headers=headers)
     assert outbound_rows(list_server, message_id) == []
@@ -101,3 +137,17 @@ def test_list_address_must_be_local(make_server):
     result = server.run_cli("mail-list", "set", "news@elsewhere.test", "--name", "x", "--welcome", "w", "--farewell", "f",
                             "--help", "h", check=False)
     assert result.returncode != 0 and "not a local domain" in result.stderr
+
+
+def test_forged_starts_cannot_flood_the_list(make_server):
+    server = make_server(config_with(mail={"list_max_pending": 3}))
+    server.run_cli("mail-list", "set", LIST, "--name", "N", "--welcome", "W", "--farewell", "F", "--help", "H")
+    answered = [send(server, "START", sender=f"victim{i}@client.test") for i in range(5)]
+    assert [len(outbound_rows(server, i)) for i in answered] == [1, 1, 1, 0, 0]
+    assert "too-many-pending-confirmations" in only_decision(server, answered[4])["reason"]
+    assert "0 subscribed" in server.run_cli("mail-list", "show").stdout
+    # Replies never go to senders at address literals or this host.
+    for sender in ("v@[127.0.0.1]", "v@localhost"):
+        message_id = send(server, "HELP", sender=sender)
+        assert outbound_rows(server, message_id) == []
+        assert "automatic" in only_decision(server, message_id)["reason"]

@@ -254,7 +254,8 @@ def test_long_subjects_are_folded_and_encoded_words_stay_short(server):
            deliver(server, make_message(subject=ascii_words), sender="two@client.test")]
     first, second = (only_reply(server, message_id) for message_id in ids)
     assert str(first[1]["Subject"]) == "Auto: " + polish
-    assert str(second[1]["Subject"]) == "Auto: " + "a" * 900 + " " + "b" * 900
+    # The original subject is copied up to 256 characters, as Pigeonhole's vacation does.
+    assert str(second[1]["Subject"]) == "Auto: " + "a" * 255 + "…"
     for row, _ in (first, second):
         assert_wire_format(row["data"])
     for word in re.findall(rb"=\?[^?]+\?[bBqQ]\?[^?]*\?=", first[0]["data"]):
