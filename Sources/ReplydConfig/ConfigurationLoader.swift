@@ -19,8 +19,16 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible, Er
         var out = file
         if let line { out += ":\(line)" }
         out += ": "
-        if let key { out += "\(key): " }
-        return out + message
+        if let key { out += "\(Self.oneLine(key)): " }
+        return out + Self.oneLine(message)
+    }
+
+    /// One problem, one line: a quoted key may hold a line break or other control characters.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            scalar.properties.generalCategory == .control ? Array(scalar.escaped(asASCII: true).unicodeScalars) : [scalar]
+        }))
     }
 }
 
@@ -37,6 +45,9 @@ public enum ConfigurationLoader {
     public static func load(
         text: String, file: String, fileExists: (String) -> Bool = { _ in true }
     ) -> Result<Configuration, ConfigProblems> {
+        if let (line, message) = TOMLPreflight.firstProblem(in: text) {
+            return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: line, key: nil, message: "TOML syntax error: \(message)")]))
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

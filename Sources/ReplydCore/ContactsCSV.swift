@@ -129,5 +129,6 @@ public enum ContactsCSV {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// One ASCII digit and nothing else: a Character range would also take "0" with combining marks.
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
 }

@@ -19,3 +19,31 @@ import Testing
         #expect(growth.isLinear, "\(growth)")
     }
 }
+
+/// Files found by the fuzzer (scripts/fuzz config) that used to abort the process inside toml++.
+@Suite struct ConfigCrashRegressionTests {
+    @Test(arguments: ["[\n", "[żółw]\n", "[ \n", "[#x\n", "[[\n", "[.a]\n", "[[ .a]]\n", "[smtp]\n[\n"])
+    func tableHeaderWithoutAKeyIsADiagnostic(text: String) {
+        guard case .failure(let problems) = ConfigurationLoader.load(text: text, file: "f.toml") else {
+            Issue.record("\(text.debugDescription) loaded")
+            return
+        }
+        #expect(problems.description.hasPrefix("f.toml:"))
+        #expect(problems.description.contains("TOML syntax error"))
+    }
+
+    @Test func headersInsideStringsAndArraysAreNotHeaders() {
+        let text = "[mail]\nmailboxes = [\n\"a@example.test\",\n]\n[server]\nhostname = \"\"\"\n[\n\"\"\"\n"
+        if case .failure(let problems) = ConfigurationLoader.load(text: text, file: "f.toml") {
+            #expect(!problems.description.contains("table header must start"), "\(problems)")
+        }
+    }
+
+    @Test func aKeyWithALineBreakIsReportedOnOneLine() {
+        guard case .failure(let problems) = ConfigurationLoader.load(text: "[mail]\n\"quoted\\nkey\" = 1\n", file: "f.toml") else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(!problems.description.contains("\n"), "\(problems)")
+    }
+}

@@ -129,3 +129,20 @@ import Testing
         #expect(wire.hasPrefix("250-mx.example.test Hello a?b?hhh"))
     }
 }
+
+@Suite struct PhoneNumberHostileTests {
+    @Test func digitsWithCombiningMarksAreNotDigits() {
+        #expect(PhoneNumber.e164("600100200\u{306}", defaultCountryCode: "48") == nil)
+        #expect(PhoneNumber.e164("+4860010020\u{306}0", defaultCountryCode: nil) == nil)
+        #expect(PhoneNumber.e164("600100200", defaultCountryCode: "48") == "+48600100200")
+    }
+}
+
+@Suite struct KeywordFoldTests {
+    /// scripts/fuzz sms: "d\n" + U+031E folded to "D\n", which folded again to "D".
+    @Test(arguments: ["d\n\u{31E}", " stop\u{301} ", "Żółw!", "STOP"])
+    func foldIsIdempotent(text: String) {
+        let folded = SMSKeywords.fold(text)
+        #expect(SMSKeywords.fold(folded) == folded)
+    }
+}

@@ -1,0 +1,1 @@
+../../../Sources/ReplydSMS/WebhookForm.swift
