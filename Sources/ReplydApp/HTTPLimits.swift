@@ -11,8 +11,9 @@ import NIOHTTPTypes
 struct HTTPLimits: Sendable {
     var maxConnections: Int
     /// Hummingbird's own: no request part read and no response written for this long closes the
-    /// connection. Header bytes count for nothing until the head is whole, so a trickled head
-    /// is cut off here too.
+    /// connection (it does not run while a response is pending; `RequestDeadlineHandler` closes a
+    /// connection that stops taking responses). Header bytes count for nothing until the head is
+    /// whole, so a trickled head is cut off here too.
     var idleTimeout: Duration
     /// From a request's head to the end of its body.
     var requestTimeout: Duration
@@ -107,7 +108,9 @@ final class HTTPRefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Closes a connection whose request body has not arrived whole within the deadline of its head,
-/// answering 408 first when no response has begun. The deadline is not moved by reads.
+/// answering 408 first when no response has begun. The deadline is not moved by reads. Also closes
+/// a connection that does not take our responses (not writable) for as long: Hummingbird's idle
+/// timer does not run while a response is being written.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -116,6 +119,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    private var stalled: Scheduled<Void>?
     private var responseStarted = false
 
     init(timeout: TimeAmount) { self.timeout = timeout }
@@ -140,15 +144,33 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.write(data, promise: promise)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stalled?.cancel()
+            stalled = nil
+        } else if stalled == nil {
+            stalled = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+                Counter(label: "replyd_http_request_timeouts_total").increment()
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        cancelTimers()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        cancelTimers()
+        context.fireChannelInactive()
+    }
+
+    private func cancelTimers() {
         deadline?.cancel()
         deadline = nil
-        context.fireChannelInactive()
+        stalled?.cancel()
+        stalled = nil
     }
 
     private func expired(context: ChannelHandlerContext) {
@@ -161,6 +183,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             head.headerFields[.contentLength] = "0"
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            // The 408 may never be read: the connection goes anyway.
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
         } else {
             context.close(promise: nil)
         }

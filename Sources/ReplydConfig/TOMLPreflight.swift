@@ -5,7 +5,8 @@
 enum TOMLPreflight {
     static func firstProblem(in text: String) -> (line: Int, message: String)? {
         let bytes = Array(text.utf8)
-        var index = 0
+        // toml++ skips a UTF-8 byte order mark; so does this.
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1
         var atLineStart = true
         var depth = 0  // brackets and braces open in a value
@@ -30,10 +31,18 @@ enum TOMLPreflight {
                 if isTriple(byte) {
                     index += 3
                     while index < bytes.count && !isTriple(byte) {
+                        if !literal && bytes[index] == UInt8(ascii: "\\") {
+                            // An escape, or a line-ending backslash: the line it ends still counts.
+                            if at(1) == UInt8(ascii: "\n") { line += 1 }
+                            index += 2
+                            continue
+                        }
                         if bytes[index] == UInt8(ascii: "\n") { line += 1 }
-                        index += !literal && bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                        index += 1
                     }
                     index += 3
+                    // Up to two more quotes belong to the string (`"""x""""` ends in `x"`).
+                    for _ in 0..<2 where index < bytes.count && bytes[index] == byte { index += 1 }
                 } else {
                     index += 1
                     while index < bytes.count && bytes[index] != byte && bytes[index] != UInt8(ascii: "\n") {

@@ -58,7 +58,7 @@ public enum MIMEEncoding {
             chunk += piece
         }
         for character in text {
-            if character.utf8.count <= 45 {
+            if character.utf8.count <= (words.isEmpty ? firstLimit : 45) {
                 add(String(character))
             } else {
                 // A grapheme cluster of many combining marks: split it between its scalars rather than

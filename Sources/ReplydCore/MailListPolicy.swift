@@ -43,6 +43,8 @@ public struct MailListDecision: Sendable, Equatable {
         case request(token: String)
         /// The pending confirmation was answered: it goes, the subscription is made.
         case confirmed
+        /// The pending confirmation was answered with STOP: it goes, nothing else happens.
+        case declined
     }
 
     public init(intent: SMSKeywords.Intent?, subscription: SMSDecision.Subscription?, reply: String?, reason: String?,
@@ -127,6 +129,11 @@ public enum MailListPolicy {
             guard let pending, ConstantTime.equals(Array(presented.utf8), Array(pending.utf8)) else {
                 return MailListDecision(intent: .optIn, subscription: nil, reply: nil, reason: "confirmation-unknown-or-expired")
             }
+            // "STOP" (or "not me") in answer to the question withdraws it rather than confirming.
+            if decide(message: message, list: list, facts: facts, now: now).intent == .optOut {
+                return MailListDecision(intent: .optOut, subscription: nil, reply: nil, reason: "confirmation-declined",
+                                        confirmation: .declined)
+            }
             return MailListDecision(intent: .optIn, subscription: .optIn, reply: list.welcome, reason: nil, confirmation: .confirmed)
         }
         let decision = decide(message: message, list: list, facts: facts, now: now)
@@ -180,8 +187,12 @@ public enum MailListPolicy {
             return "Auto-Submitted: \(value)"
         }
         if let header = VacationPolicy.listHeaders.first(where: { message.headers.first($0) != nil }) { return "has \(header)" }
+        // Auto-responders that predate RFC 3834 mark themselves like this.
+        if let header = ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"].first(where: { message.headers.first($0) != nil }) {
+            return "has \(header)"
+        }
         if let precedence = message.headers.values("Precedence").map({ VacationPolicy.stripComment($0).lowercased() })
-            .first(where: { ["bulk", "list", "junk"].contains($0) }) {
+            .first(where: { ["bulk", "list", "junk", "auto_reply"].contains($0) }) {
             return "Precedence: \(precedence)"
         }
         return nil

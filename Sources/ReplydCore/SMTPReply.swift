@@ -33,7 +33,7 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     /// Replies echo what the client sent (an EHLO name, an address, a parameter): a control character
     /// there would end or corrupt the reply line, and a long one would break the line limit.
     static func safe(_ line: String) -> String {
-        if line.utf8.count <= maxLineText, line.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) { return line }
+        if line.utf8.count <= maxLineText, line.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return line }
         var out = String.UnicodeScalarView()
         var bytes = 0
         for scalar in line.unicodeScalars {

@@ -163,6 +163,8 @@ public struct SMTPSession: Sendable {
         guard phase == .awaitingCommit else { return .none }
         phase = .command
         transaction = nil
+        // A session that moves mail may RSET and NOOP between messages as much as it likes.
+        junkCommands = 0
         return Output(reply: SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))
     }
 

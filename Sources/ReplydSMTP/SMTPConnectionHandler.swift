@@ -48,6 +48,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private var dataBytes = 0
     private var spool: MessageSpool?
     private var spoolFailed = false
+    /// Whether the channel reads on its own (off while committing or while the client is not
+    /// taking our replies).
+    private var reading = true
     private var logger: Logger
 
     init(environment: Environment) {
@@ -124,7 +127,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         }
         let maxLine = environment.maxLineLength
         var wrote = false
-        while !awaitingCommit, session.phase != .closed, pending.readableBytes > 0 {
+        // A client that sends commands but never reads their replies would make us queue output
+        // without bound: input waits while the socket is not writable.
+        while !awaitingCommit, session.phase != .closed, pending.readableBytes > 0, context.channel.isWritable {
             let found = pending.withUnsafeReadableBytes { bytes -> (lf: Int, crlf: Bool)? in
                 guard let base = bytes.baseAddress, let hit = memchr(base, Int32(Self.lf), bytes.count) else { return nil }
                 let offset = base.distance(to: UnsafeRawPointer(hit))
@@ -176,6 +181,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             if session.isInData != wasInData && session.phase != .awaitingCommit { restartDeadline(context: context) }
         }
         if wrote { context.flush() }
+        updateReading(context: context)
         if shuttingDown && !awaitingCommit && session.isIdle && session.phase != .closed {
             closeForShutdown(context: context)
         }
@@ -193,6 +199,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+            // A client that does not read keeps that write pending for ever: it gets a moment to
+            // take the last reply, then the connection goes regardless.
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeGrace) { context.close(promise: nil) }
         case .startTLS:
             startTLS(context: context)
         case .commit(let message):
@@ -225,6 +234,24 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         spoolFailed = false
     }
 
+    static let closeGrace = TimeAmount.seconds(5)
+
+    /// Reads while nothing is being committed and the client takes our replies.
+    private func updateReading(context: ChannelHandlerContext) {
+        let wanted = !awaitingCommit && context.channel.isWritable
+        guard wanted != reading else { return }
+        reading = wanted
+        context.channel.setOption(ChannelOptions.autoRead, value: wanted).whenComplete { _ in }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && !awaitingCommit {
+            updateReading(context: context)
+            process(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 64)
         out.writeString(reply.wire)
@@ -249,7 +276,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private func commit(_ message: ReceivedMessage, context: ChannelHandlerContext) {
         awaitingCommit = true
         timeout?.cancel()
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        updateReading(context: context)
         let store = environment.store
         let clock = environment.clock
         let spooled = spool
@@ -283,7 +310,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 self.closeForShutdown(context: context)
                 return
             }
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            self.updateReading(context: context)
             self.restartDeadline(context: context)
             self.process(context: context)
         }
@@ -312,7 +339,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         guard session.isInData else { return waitStarted + environment.commandTimeout }
         var allowance = environment.dataTimeout
         if environment.minDataRate > 0 {
-            allowance = allowance + .nanoseconds(Int64(dataBytes) * 1_000_000_000 / Int64(environment.minDataRate))
+            // Only bytes a message can hold earn time: past the size limit (or in a discarded
+            // over-long line) a client gains nothing, and the product cannot overflow.
+            let credited = Int64(min(dataBytes, environment.settings.maxMessageSize + environment.maxLineLength))
+            allowance = allowance + .nanoseconds(credited / Int64(environment.minDataRate) * 1_000_000_000
+                                                 + credited % Int64(environment.minDataRate) * 1_000_000_000 / Int64(environment.minDataRate))
         }
         return waitStarted + allowance
     }

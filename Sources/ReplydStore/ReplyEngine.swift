@@ -150,7 +150,7 @@ enum ReplyEngine {
                 ON CONFLICT (list, address) DO UPDATE SET token = excluded.token, requested_at = excluded.requested_at
                 """, arguments: [list.address, sender, token, message.receivedAt])
             confirmation = (MailListPolicy.confirmationAddress(list: list, token: token, delimiter: engine.recipientDelimiter ?? "+"), token)
-        case .confirmed:
+        case .confirmed, .declined:
             try db.execute(sql: "DELETE FROM mail_confirmation WHERE list = ? AND address = ?", arguments: [list.address, sender])
         }
         var outboundID: Int64?

@@ -22,7 +22,7 @@ import Testing
 
 /// Files found by the fuzzer (scripts/fuzz config) that used to abort the process inside toml++.
 @Suite struct ConfigCrashRegressionTests {
-    @Test(arguments: ["[\n", "[żółw]\n", "[ \n", "[#x\n", "[[\n", "[.a]\n", "[[ .a]]\n", "[smtp]\n[\n"])
+    @Test(arguments: ["a = [\"\"\"x\"\"\"\", 1]\n[żółw]\n", "\u{FEFF}[żółw]\n", "[\n", "[żółw]\n", "[ \n", "[#x\n", "[[\n", "[.a]\n", "[[ .a]]\n", "[smtp]\n[\n"])
     func tableHeaderWithoutAKeyIsADiagnostic(text: String) {
         guard case .failure(let problems) = ConfigurationLoader.load(text: text, file: "f.toml") else {
             Issue.record("\(text.debugDescription) loaded")

@@ -146,3 +146,28 @@ import Testing
         #expect(SMSKeywords.fold(folded) == folded)
     }
 }
+
+@Suite struct ReviewRegressionTests {
+    @Test func junkCountStartsAgainAfterEachMessage() {
+        var d = HostileInputTests().driver(maxJunk: 2)
+        #expect(d.send("EHLO client.test") == 250)
+        #expect(d.send("NOOP") == 250)
+        #expect(d.send("RSET") == 250)
+        d.transaction(from: "a@sender.test")
+        #expect(d.send("x") == nil)
+        #expect(d.send(".") == nil)
+        _ = d.session.committed(id: "1")
+        #expect(d.send("NOOP") == 250)
+        #expect(d.send("NOOP") == 250)
+        #expect(d.send("NOOP") == 503)
+    }
+
+    @Test func aGraphemeTooBigForTheFirstLineIsSplitBetweenScalars() {
+        let header = MIMEEncoding.header("Subject", "e" + String(repeating: "\u{301}", count: 20) + " tail")
+        for line in header.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78, "\(line)") }
+    }
+
+    @Test func replyLinesNeverCarryUnicodeLineBreaks() {
+        #expect(!SMTPReply.safe("a\u{2028}b\u{85}c").unicodeScalars.contains { $0 == "\u{2028}" || $0 == "\u{85}" })
+    }
+}

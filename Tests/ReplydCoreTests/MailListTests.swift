@@ -126,6 +126,15 @@ import Testing
         #expect(automatic.subscription == nil && automatic.reason?.hasPrefix("automatic") == true)
     }
 
+    @Test func stopInAnswerDeclinesAndOldStyleAutorespondersConfirmNothing() {
+        let fine = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now, presentedToken: "0123456789abcdef", newToken: "f")
+        let declined = decide(subject: "STOP", confirmation: fine)
+        #expect(declined.subscription == nil && declined.confirmation == .declined && declined.reply == nil)
+        for header in ["X-Autoreply: yes\r\n", "Precedence: auto_reply\r\n"] {
+            #expect(decide(subject: "Re", confirmation: fine, headers: header).subscription == nil)
+        }
+    }
+
     @Test func oneConfirmationAtATimeAndACapPerList() {
         let pending = ListConfirmationFacts(pendingToken: "0123456789abcdef", pendingSince: now.addingTimeInterval(-60), newToken: "f")
         #expect(decide(subject: "START", confirmation: pending).reason == "confirmation-already-pending")

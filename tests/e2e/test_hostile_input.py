@@ -2,6 +2,7 @@
 headers built to be expensive, oversized declarations. Each limit is tested at its edge, through
 real sockets."""
 import socket
+import sys
 import time
 
 from conftest import (RawSMTP, assert_reply, assert_still_serves, config_with, deliver, make_message,
@@ -205,3 +206,37 @@ def test_log_json_escapes_unicode_line_breaks(make_server):
     assert "\\u2028" in output and "\\u0085" in output and "\\u2029" in output
     import json
     assert json.loads(lines[0])["subject"] == "a\u2028b\u0085c\u2029d"
+
+
+def test_client_that_never_reads_replies_is_cut_off(make_server):
+    """Commands sent without reading a reply: replyd stops reading while its replies are not taken
+    (no unbounded output queue), and the command deadline plus a short grace closes the connection
+    even though the last reply can never be delivered."""
+    server = make_server(config_with(smtp={"command_timeout": "2s"}))
+    sock = server.connect(timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    sent = 0
+    chunk = b"EHLO client.test\r\n" * 1000
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sent += sock.send(chunk)
+        except BlockingIOError:
+            break
+    assert sent < 50_000_000, "the server kept reading with nobody taking its replies"
+    time.sleep(9)  # 2 s deadline + 5 s grace, without reading anything
+    sock.setblocking(True)
+    sock.settimeout(5)
+    closed = False
+    try:
+        while True:
+            data = sock.recv(1 << 20)
+            if not data:
+                closed = True
+                break
+    except (ConnectionResetError, socket.timeout):
+        closed = not isinstance(sys.exc_info()[1], socket.timeout)
+    sock.close()
+    assert closed, "the connection of a client that does not read stayed open"
+    assert_still_serves(server)

@@ -130,3 +130,36 @@ def test_trickled_body_is_cut_off_with_408(make_server):
     sock.close()
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert healthz(server) == 200
+
+
+def test_client_that_never_reads_responses_is_closed(make_server):
+    """Pipelined requests and no reads: Hummingbird's idle timer does not run while a response waits
+    to be written, so replyd closes a connection that takes no responses for request_timeout."""
+    server = make_server(config_with(http={"idle_timeout": "60s", "request_timeout": "2s"}))
+    sock = http_socket(server)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    request = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sock.send(request)
+        except BlockingIOError:
+            break
+        except (BrokenPipeError, ConnectionResetError):
+            break
+    time.sleep(6)
+    sock.setblocking(True)
+    sock.settimeout(5)
+    closed = False
+    try:
+        while sock.recv(1 << 20):
+            pass
+        closed = True
+    except ConnectionResetError:
+        closed = True
+    except socket.timeout:
+        closed = False
+    sock.close()
+    assert closed, "a connection that takes no responses stayed open"
+    assert healthz(server) == 200
