@@ -85,7 +85,9 @@ public enum SMTPCommandParser {
         }
         var parameters = SMTPCommand.MailParameters()
         for parameter in paramText.split(separator: " ") {
-            let parts = parameter.split(separator: "=", maxSplits: 1)
+            // Not omitting empty pieces: a bare "=" has an empty key (555), and indexing no piece
+            // at all trapped (scripts/fuzz smtp-session).
+            let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = parts[0].uppercased()
             let value = parts.count > 1 ? parts[1] : nil
             switch key {

@@ -171,3 +171,14 @@ import Testing
         #expect(!SMTPReply.safe("a\u{2028}b\u{85}c").unicodeScalars.contains { $0 == "\u{2028}" || $0 == "\u{85}" })
     }
 }
+
+@Suite struct MailParameterCrashTests {
+    /// scripts/fuzz smtp-session: a parameter that is only "=" used to index an empty split.
+    @Test(arguments: ["MAIL FROM:<a@b.test> =", "MAIL FROM:<a@b.test> =x", "MAIL FROM:<a@b.test> SIZE= ="])
+    func parameterWithoutAKeyIsRefused(line: String) {
+        var d = Driver()
+        #expect(d.send("EHLO client.test") == 250)
+        let code = d.send(line)
+        #expect(code == 555 || code == 501)
+    }
+}

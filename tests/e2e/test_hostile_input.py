@@ -240,3 +240,14 @@ def test_client_that_never_reads_replies_is_cut_off(make_server):
     sock.close()
     assert closed, "the connection of a client that does not read stayed open"
     assert_still_serves(server)
+
+
+def test_mail_parameter_without_a_key_is_refused_not_fatal(make_server):
+    """Found by scripts/fuzz: `MAIL FROM:<a@b> =` used to trap the whole process."""
+    server = make_server()
+    with RawSMTP(server) as c:
+        c.ehlo()
+        assert_reply(c.cmd("MAIL FROM:<a@client.test> ="), "555 5.5.4")
+        assert_reply(c.cmd("MAIL FROM:<a@client.test> =x"), "555 5.5.4")
+        assert_reply(c.cmd("MAIL FROM:<a@client.test>"), "250 2.1.0")
+    assert_still_serves(server)

@@ -94,10 +94,13 @@ private func check(_ reply: SMTPReply) {
         // RFC 3463: the class digit of the enhanced code is the reply's.
         invariant(enhanced.first == String(reply.code).first, "\(reply.code) with enhanced code \(enhanced)")
     }
-    for line in reply.lines {
-        let octets = 4 + (reply.enhanced.map { $0.utf8.count + 1 } ?? 0) + line.utf8.count + 2
-        invariant(octets <= maxReplyLine, "reply line of \(octets) octets")
-        invariant(!line.utf8.contains(13) && !line.utf8.contains(10), "line break inside a reply line")
+    // What goes on the wire: text the client sent may be echoed, and is made safe there.
+    let wireLines = reply.wire.utf8.split(separator: 10, omittingEmptySubsequences: false).dropLast()
+    invariant(wireLines.count == reply.lines.count, "line break inside a reply line")
+    for line in wireLines {
+        invariant(line.last == 13, "reply line not ended by CRLF")
+        invariant(line.count + 1 <= maxReplyLine, "reply line of \(line.count + 1) octets")
+        invariant(!line.dropLast().contains(13), "CR inside a reply line")
     }
 }
 
