@@ -41,10 +41,17 @@ let package = Package(
             dependencies: ["ReplydCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
-        // The SQLite store behind a narrow async interface.
+        // The message path between the edges and the durable queue: inbound -> route -> policy ->
+        // compose -> outcome, for mail, SMS and notifications, through the narrow ReplyTransaction.
+        .target(
+            name: "ReplydPipeline",
+            dependencies: ["ReplydCore", .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        // The SQLite store: the pipeline's ReplyTransaction and the queue as SQL, and the reads.
         .target(
             name: "ReplydStore",
-            dependencies: ["ReplydCore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ReplydCore", "ReplydPipeline", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
@@ -97,7 +104,7 @@ let package = Package(
         .target(
             name: "ReplydAPI",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydStore",
+                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -107,7 +114,7 @@ let package = Package(
         .target(
             name: "ReplydApp",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydStore", "ReplydSMTP", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
+                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore", "ReplydSMTP", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,14 +136,15 @@ let package = Package(
         // scripts/bench/policy: decision throughput against small and large stores.
         .executableTarget(
             name: "replyd-bench",
-            dependencies: ["ReplydCore", "ReplydStore"],
+            dependencies: ["ReplydCore", "ReplydPipeline", "ReplydStore"],
             swiftSettings: strict
         ),
         // What the test targets share: measuring how a parser's cost grows with its input.
         .target(name: "ReplydTesting", swiftSettings: strict),
         .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig", "ReplydTesting"], swiftSettings: strict),
-        .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydPipelineTests", dependencies: ["ReplydPipeline", "ReplydStore", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydAPITests", dependencies: ["ReplydAPI", "ReplydTesting"], swiftSettings: strict),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 /// `/api/v1/notifications`, `/api/v1/orders/{order_id}/notifications` and the templates: the
@@ -61,7 +62,7 @@ extension AdminAPI {
         var locale: String?
     }
 
-    func notificationSetup() throws -> SQLiteStore.NotificationSetup {
+    func notificationSetup() throws -> NotificationSetup {
         guard let setup = settings.notifications else {
             throw APIError.notFound("notifications are not configured ([notifications] email_from or sms_from)")
         }
@@ -76,15 +77,17 @@ extension AdminAPI {
         case .success(let valid): notification = valid
         case .failure(let problems): throw APIError.invalid(problems.fields)
         }
-        switch try await store.recordNotification(notification, setup: setup, at: clock()) {
-        case .duplicate(let previous):
+        let outcome = try await pipeline.notify(notification, setup: setup, at: clock())
+        if case .duplicateNotification(let previous) = outcome.inbound {
             return APIResponse.json(.conflict, [
                 "error": "order \(notification.orderID) was already notified of \(notification.event); send \"force\": true to notify again",
                 "id": previous])
-        case .recorded(let record):
-            if !record.deliveries.isEmpty { queued() }
-            return try APIResponse.encode(.accepted, NotificationItem(record))
         }
+        if !outcome.queued.isEmpty { queued() }
+        guard let record = try await store.notification(id: outcome.id) else {
+            throw APIError.notFound("notification \(outcome.id) was recorded but cannot be read back")
+        }
+        return try APIResponse.encode(.accepted, NotificationItem(record))
     }
 
     func getNotification(_ request: APIRequest) async throws -> Response {
@@ -117,7 +120,16 @@ extension AdminAPI {
         var smsEncoding: String?
     }
 
-    func templateItem(_ entry: SQLiteStore.TemplateEntry) -> TemplateItem {
+    /// A template as listed: the saved one, or the built-in text.
+    struct TemplateEntry {
+        var event: String
+        var channel: NotificationChannel
+        var locale: String
+        var template: NotificationTemplate
+        var custom: Bool
+    }
+
+    func templateItem(_ entry: TemplateEntry) -> TemplateItem {
         var item = TemplateItem(event: entry.event, channel: entry.channel.rawValue, locale: entry.locale, subject: entry.template.subject,
                                 body: entry.template.body, custom: entry.custom)
         if entry.channel == .sms, let text = try? NotificationTemplates.render(entry.template.body, NotificationTemplates.sample) {
@@ -130,7 +142,19 @@ extension AdminAPI {
 
     func listTemplates(_ request: APIRequest) async throws -> Response {
         let setup = try notificationSetup()
-        let items = try await store.notificationTemplates(events: setup.rules.events).map(templateItem)
+        let saved = try await store.savedNotificationTemplates(events: setup.rules.events)
+        var items: [TemplateItem] = []
+        for event in setup.rules.events {
+            for channel in NotificationChannel.allCases {
+                for locale in NotificationTemplates.locales {
+                    let custom = saved.first { $0.event == event && $0.channel == channel && $0.locale == locale }
+                    items.append(templateItem(TemplateEntry(
+                        event: event, channel: channel, locale: locale,
+                        template: custom?.template ?? NotificationTemplates.builtIn(event: event, channel: channel, locale: locale),
+                        custom: custom != nil)))
+                }
+            }
+        }
         return try APIResponse.encode(Page(items: items, total: items.count, limit: max(items.count, 1), offset: 0))
     }
 
@@ -154,7 +178,6 @@ extension AdminAPI {
         let refused = NotificationTemplates.problems(template, channel: channel, maxSMSParts: settings.maxSMSParts)
         guard refused.isEmpty else { throw APIError.invalid(refused) }
         try await store.setNotificationTemplate(event: event, channel: channel, locale: locale, template, at: clock())
-        return try APIResponse.encode(templateItem(SQLiteStore.TemplateEntry(event: event, channel: channel, locale: locale,
-                                                                             template: template, custom: true)))
+        return try APIResponse.encode(templateItem(TemplateEntry(event: event, channel: channel, locale: locale, template: template, custom: true)))
     }
 }

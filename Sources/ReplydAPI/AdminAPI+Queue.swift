@@ -7,6 +7,8 @@ extension AdminAPI {
     struct QueueItem: Encodable, Sendable {
         var id: Int64
         var channel: String
+        var kind: String
+        var intent: String?
         var status: String
         var recipient: String
         var envelopeSender: String
@@ -28,7 +30,7 @@ extension AdminAPI {
         }
         let (entries, total) = try await store.queuePage(status: wanted, limit: limit, offset: offset)
         let items = entries
-            .map { QueueItem(id: $0.id, channel: $0.channel, status: $0.displayStatus, recipient: $0.recipient,
+            .map { QueueItem(id: $0.id, channel: $0.channel, kind: $0.kind, intent: $0.intent, status: $0.displayStatus, recipient: $0.recipient,
                              envelopeSender: $0.envelopeSender, subject: $0.subject, createdAt: $0.createdAt,
                              nextAttemptAt: $0.nextAttemptAt, attempts: $0.attempts, lastError: $0.lastError,
                              sentAt: $0.sentAt, remoteHost: $0.remoteHost) }

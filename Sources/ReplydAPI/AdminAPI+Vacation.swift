@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 /// `/api/v1/mailboxes/{address}/vacation`: the same form and checks as `replyd vacation set`.
@@ -66,6 +67,8 @@ extension AdminAPI {
     }
 
     struct Preview: Encodable, Sendable {
+        var wouldReply: Bool
+        var reason: String?
         var envelopeSender: String
         var recipient: String
         var subject: String
@@ -74,8 +77,9 @@ extension AdminAPI {
         var raw: String
     }
 
-    /// The reply the settings would send to one sender, composed exactly as the engine composes it;
-    /// nothing is stored.
+    /// What the settings would do with a message from one sender now: the pipeline decides in a
+    /// transaction that is rolled back, with the unsaved settings standing in for the stored ones.
+    /// The reply is shown even when this sender would not get it, so the text can be checked.
     func previewVacation(_ request: APIRequest) async throws -> Response {
         let preview = try request.decode(PreviewRequest.self)
         let vacation: Vacation
@@ -91,20 +95,18 @@ extension AdminAPI {
         let subject = MIMEEncoding.scrubbed(preview.subject ?? "Spotkanie w przyszłym tygodniu")
         let headers = "From: \(name)<\(sender)>\r\nTo: <\(vacation.mailbox)>\r\nSubject: \(subject)\r\n" +
             "Message-ID: <preview@\(settings.hostname)>\r\n\r\n"
-        let now = clock()
         let received = ReceivedMessage(reversePath: .mailbox(sender), recipients: [vacation.mailbox], helo: "preview", esmtp: true,
                                        remoteAddress: "127.0.0.1", tls: nil, body8bit: true, smtputf8: false,
                                        data: Array(headers.utf8))
-        let message = InboundMessage(received: received, receivedAt: max(now, vacation.start))
-        let senderDomain = sender.domain
-        let plan = ReplyPlan(recipient: "\(sender)".lowercased(), mailbox: vacation.mailbox,
-                             internalSender: settings.localDomains.contains(senderDomain),
-                             responseID: vacation.responseID, days: vacation.days)
-        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
-                                          messageID: "<preview@\(settings.hostname)>", date: message.receivedAt,
-                                          useMailboxAsEnvelopeSender: settings.engine?.useMailboxAsEnvelopeSender ?? false)
-        return try APIResponse.encode(Preview(envelopeSender: reply.envelopeSender, recipient: reply.recipient, subject: reply.subject,
-                                              body: reply.body, raw: String(decoding: reply.data, as: UTF8.self)))
+        let message = InboundMessage(received: received, receivedAt: max(clock(), vacation.start))
+        let outcome = try await pipeline.rehearse(message, vacation: vacation)
+        let verdict = outcome.verdicts.first
+        let reply = outcome.queued.first?.message
+            ?? MessagePipeline.draftReply(vacation: vacation, answering: message, settings: settings.engine, localDomains: settings.localDomains)
+        return try APIResponse.encode(Preview(wouldReply: verdict?.answered ?? false,
+                                              reason: verdict == nil ? "replies are switched off (replies.enabled = false)" : verdict?.reason,
+                                              envelopeSender: reply.envelopeFrom, recipient: reply.recipient,
+                                              subject: reply.subject ?? "", body: reply.text, raw: String(decoding: reply.data, as: UTF8.self)))
     }
 }
 

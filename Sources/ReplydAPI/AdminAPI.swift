@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import ReplydConfig
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 /// The admin API under `/api/v1/`: JSON over HTTP, bearer tokens with scopes. Each handler is data
@@ -20,12 +21,12 @@ public struct AdminAPI: Sendable {
         public var engine: ReplyEngineSettings?
         public var hostname: String
         /// Nil when no sender is configured for notifications.
-        public var notifications: SQLiteStore.NotificationSetup?
+        public var notifications: NotificationSetup?
         public var maxSMSParts: Int
 
         public init(tokens: [Configuration.API.Token], maxBody: Int, localDomains: [String], configuredMailboxes: [String],
                     maxDays: Int, defaultCountryCode: String?, engine: ReplyEngineSettings?, hostname: String,
-                    notifications: SQLiteStore.NotificationSetup? = nil, maxSMSParts: Int = 3) {
+                    notifications: NotificationSetup? = nil, maxSMSParts: Int = 3) {
             self.notifications = notifications
             self.maxSMSParts = maxSMSParts
             self.tokens = tokens
@@ -40,6 +41,8 @@ public struct AdminAPI: Sendable {
     }
 
     let store: SQLiteStore
+    /// Notifications and previews go through the message pipeline, as mail and SMS do.
+    let pipeline: MessagePipeline
     let settings: Settings
     let clock: @Sendable () -> Date
     /// Called after mailboxes, aliases or lists change, so SMTP accepts the new addresses at once.
@@ -48,11 +51,12 @@ public struct AdminAPI: Sendable {
     let queued: @Sendable () -> Void
     let status: @Sendable () async throws -> [String: Any]
 
-    public init(store: SQLiteStore, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
+    public init(store: SQLiteStore, pipeline: MessagePipeline, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
                 addressesChanged: @escaping @Sendable () async -> Void = {},
                 queued: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable () async throws -> [String: Any] = { [:] }) {
         self.store = store
+        self.pipeline = pipeline
         self.settings = settings
         self.clock = clock
         self.addressesChanged = addressesChanged

@@ -2424,8 +2424,9 @@ public enum OpenAPIDocument {
       },
       "Preview": {
         "type": "object",
-        "description": "The reply the settings would send; nothing is stored.",
+        "description": "What the settings would do with a message from `from` right now, decided by the same pipeline as real mail in a transaction that is rolled back (nothing is stored), and the reply they would send.",
         "required": [
+          "would_reply",
           "envelope_sender",
           "recipient",
           "subject",
@@ -2433,6 +2434,14 @@ public enum OpenAPIDocument {
           "raw"
         ],
         "properties": {
+          "would_reply": {
+            "type": "boolean",
+            "description": "Mail from this sender now would be answered (false: see `reason`; the reply shown is what the settings send when they answer)."
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why it would not be answered (`not-a-contact`, `already-replied-within-period`, …)."
+          },
           "envelope_sender": {
             "type": "string",
             "description": "The reply's envelope sender: `<>`, or the mailbox where a relay demands a real sender."
@@ -2486,6 +2495,7 @@ public enum OpenAPIDocument {
         "required": [
           "id",
           "channel",
+          "kind",
           "status",
           "recipient",
           "envelope_sender",
@@ -2505,6 +2515,20 @@ public enum OpenAPIDocument {
               "email",
               "sms"
             ]
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "vacation",
+              "mail-list",
+              "sms-list",
+              "notification"
+            ],
+            "description": "What it answers: an out-of-office reply, a mail list's or an SMS list's answer to a keyword, or an order-status notification."
+          },
+          "intent": {
+            "type": "string",
+            "description": "The keyword a list answer answers (`opt-in`, `opt-out`, `help`, `message`); a farewell (`opt-out`) is still sent to a number that has just opted out."
           },
           "status": {
             "type": "string",

@@ -2,6 +2,7 @@ import Foundation
 import ReplydAPI
 import ReplydConfig
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 extension Configuration {
@@ -13,11 +14,11 @@ extension Configuration {
     }
 
     /// Nil when neither `notifications.email_from` nor `notifications.sms_from` is set.
-    var notificationSetup: SQLiteStore.NotificationSetup? {
+    var notificationSetup: NotificationSetup? {
         guard notifications.emailFrom != nil || notifications.smsFrom != nil else { return nil }
         let from = notifications.emailFrom.flatMap { AddressList.mailboxes(in: $0).first }
         let hostname = server.hostname
-        return SQLiteStore.NotificationSetup(
+        return NotificationSetup(
             rules: notificationRules, emailFrom: from.map { ($0.name, $0.address.lowercased()) }, smsFrom: notifications.smsFrom,
             shopName: notifications.shopName, makeMessageID: { "<\(UUID().uuidString.lowercased())@\(hostname)>" })
     }

@@ -26,7 +26,8 @@ struct QueueCommand: AsyncParsableCommand {
             if json {
                 for entry in entries {
                     let object: [String: Any] = [
-                        "id": entry.id, "channel": entry.channel, "status": entry.displayStatus,
+                        "id": entry.id, "channel": entry.channel, "kind": entry.kind, "intent": entry.intent ?? NSNull(),
+                        "status": entry.displayStatus,
                         "recipient": entry.recipient, "envelope_sender": entry.envelopeSender, "subject": entry.subject ?? NSNull(),
                         "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
                         "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),

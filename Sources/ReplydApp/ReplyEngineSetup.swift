@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReplydConfig
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 extension Configuration {

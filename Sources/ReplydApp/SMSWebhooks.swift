@@ -4,13 +4,13 @@ import Hummingbird
 import ReplydAPI
 import ReplydConfig
 import ReplydCore
+import ReplydPipeline
 import ReplydSMS
-import ReplydStore
 
 /// `POST /sms/inbound` (generic JSON, HMAC-SHA256) and `POST /sms/twilio` (form, Twilio signature).
 /// The signature is checked before anything is stored; the answer is 2xx only after the commit.
 struct SMSWebhooks: Sendable {
-    let store: SQLiteStore
+    let pipeline: MessagePipeline
     let settings: Configuration.SMS
     let clock: @Sendable () -> Date
     /// Called after a reply was queued, so the SMS worker looks at once.
@@ -54,10 +54,10 @@ struct SMSWebhooks: Sendable {
         guard problems.isEmpty, let sender, let recipient, let id, let text else {
             return APIResponse.json(.badRequest, ["error": "invalid fields", "fields": problems])
         }
-        let receipt = try await store.recordInboundSMS(provider: "generic", providerID: id, from: sender, to: recipient,
-                                                       text: text, at: clock())
-        if receipt.replied { queued() }
-        return Self.acknowledgement(receipt)
+        let outcome = try await pipeline.receive(InboundSMS(provider: "generic", providerID: id, sender: sender, recipient: recipient,
+                                                            text: text, receivedAt: clock()))
+        if !outcome.queued.isEmpty { queued() }
+        return Self.acknowledgement(outcome)
     }
 
     func twilio(_ incoming: Request) async throws -> Response {
@@ -81,9 +81,9 @@ struct SMSWebhooks: Sendable {
               let recipient = PhoneNumber.e164(to, defaultCountryCode: settings.defaultCountryCode) else {
             return APIResponse.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
         }
-        let receipt = try await store.recordInboundSMS(provider: "twilio", providerID: sid, from: sender, to: recipient,
-                                                       text: values["Body"] ?? "", at: clock())
-        if receipt.replied { queued() }
+        let outcome = try await pipeline.receive(InboundSMS(provider: "twilio", providerID: sid, sender: sender, recipient: recipient,
+                                                            text: values["Body"] ?? "", receivedAt: clock()))
+        if !outcome.queued.isEmpty { queued() }
         // Replies go out through the queue, so Twilio gets an empty TwiML answer.
         return Response(status: .ok, headers: [.contentType: "text/xml"],
                         body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")))
@@ -91,7 +91,7 @@ struct SMSWebhooks: Sendable {
 
     /// The 200 body, `{"duplicate", "id", "intent", "reason", "replied"}`, written directly:
     /// Foundation's JSONSerialization was a tenth of a webhook's CPU time.
-    static func acknowledgement(_ receipt: SQLiteStore.SMSReceipt) -> Response {
+    static func acknowledgement(_ outcome: Outcome) -> Response {
         func string(_ value: String?) -> String {
             guard let value else { return "null" }
             var out = "\""
@@ -105,8 +105,11 @@ struct SMSWebhooks: Sendable {
             }
             return out + "\""
         }
-        let body = "{\"duplicate\":\(receipt.duplicate),\"id\":\(receipt.id),\"intent\":\(string(receipt.intent)),"
-            + "\"reason\":\(string(receipt.reason)),\"replied\":\(receipt.replied)}"
+        var duplicate = false
+        if case .sms(_, let again) = outcome.inbound { duplicate = again }
+        let verdict = outcome.verdicts.first
+        let body = "{\"duplicate\":\(duplicate),\"id\":\(outcome.id),\"intent\":\(string(verdict?.intent)),"
+            + "\"reason\":\(string(verdict?.reason)),\"replied\":\(verdict?.answered ?? false)}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ReplydConfig
 import ReplydCore
+import ReplydPipeline
 import ReplydAPI
 import ReplydDelivery
 import ReplydSMS
@@ -67,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tls: TLSSetup?
         do {
             try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
-            store = try SQLiteStore(path: databasePath, engine: config.replyEngine)
+            store = try SQLiteStore(path: databasePath)
             tls = try TLSSetup.make(config.tls, hostname: config.server.hostname)
         } catch {
             printError("replyd: cannot start: \(error)")
@@ -84,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             printError("replyd: cannot read mailboxes: \(error)")
             throw ExitCode(1)
         }
+        let pipeline = MessagePipeline(store: store, engine: config.replyEngine)
         let smtp = SMTPServer(
             options: .init(
                 host: config.smtp.listen.host, port: config.smtp.listen.port,
@@ -107,7 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
                 shutdownGrace: config.server.shutdownGrace,
                 sslContext: tls?.context,
                 directory: directory),
-            store: store, logger: logger)
+            store: pipeline, logger: logger)
         let worker: DeliveryWorker?
         let smsWorker: (DeliveryWorker, SMSSender)?
         do {
@@ -141,12 +143,12 @@ struct ServeCommand: AsyncParsableCommand {
         let tokens = config.api.tokens.count
         let smsSender = smsWorker?.0
         let mailSender = worker
-        let webhooks = SMSWebhooks(store: store, settings: config.sms, clock: { Date() }, queued: { smsSender?.nudge() })
+        let webhooks = SMSWebhooks(pipeline: pipeline, settings: config.sms, clock: { Date() }, queued: { smsSender?.nudge() })
         let started = Date()
         let httpAddress = Mutex<String>("?")
         let smtpText = Self.describe(smtpAddress)
         let api = AdminAPI(
-            store: store, settings: config.adminAPISettings, clock: { Date() },
+            store: store, pipeline: pipeline, settings: config.adminAPISettings, clock: { Date() },
             addressesChanged: {
                 do {
                     try await refreshDirectory()

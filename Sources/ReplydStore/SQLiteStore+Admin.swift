@@ -3,7 +3,18 @@ import GRDB
 import ReplydCore
 
 /// What the command line (and later the admin API) changes and reads: vacations, contacts,
-/// decisions, and dry runs of the policy.
+/// decisions.
+/// One stored decision, as `replyd explain` and `replyd log` show it.
+public struct DecisionRecord: Sendable, Equatable {
+    public var recipient: String
+    public var mailbox: String?
+    public var replied: Bool
+    public var reason: String?
+    public var checks: [RuleCheck]
+    public var outboundID: Int64?
+    public var decidedAt: Date
+}
+
 extension SQLiteStore {
     public func setVacation(_ vacation: Vacation, at now: Date) async throws {
         let json = String(decoding: try JSONEncoder().encode(vacation), as: UTF8.self)
@@ -84,26 +95,6 @@ extension SQLiteStore {
     public func outboundData(id: Int64) async throws -> [UInt8]? {
         try await pool.read { db in
             try Data.fetchOne(db, sql: "SELECT data FROM outbound WHERE id = ?", arguments: [id]).map { Array($0) }
-        }
-    }
-
-    /// The decision (and reply) the engine would make for `message` now, without storing anything.
-    public func simulate(_ message: InboundMessage, engine: ReplyEngineSettings) async throws -> [(String, Decision, ReplyComposer.Reply?)] {
-        try await pool.read { db in
-            try message.recipients.map { recipient in
-                let key = recipient.lowercased()
-                let vacation = try ReplyEngine.vacation(for: key, delimiter: engine.recipientDelimiter, db: db)
-                let facts = try ReplyEngine.facts(for: message, vacation: vacation, engine: engine, db: db)
-                let decision = VacationPolicy.decide(message: message, recipient: key, vacation: vacation, facts: facts,
-                                                     site: engine.site, now: message.receivedAt)
-                var reply: ReplyComposer.Reply?
-                if case .reply(let plan) = decision.outcome, let vacation {
-                    reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
-                                                  messageID: engine.makeMessageID(), date: message.receivedAt,
-                                                  useMailboxAsEnvelopeSender: engine.useMailboxAsEnvelopeSender)
-                }
-                return (key, decision, reply)
-            }
         }
     }
 }

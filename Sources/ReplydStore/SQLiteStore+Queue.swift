@@ -28,8 +28,8 @@ extension SQLiteStore: OutboundQueue {
         // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
         // For SMS the opt-out is read in the same transaction, just before the send.
         let due = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT o.id, o.lease_owner, o.subject, o.created_at, s.changed_at AS opted_out_at FROM outbound o
-            LEFT JOIN sms_subscription s ON o.channel = 'sms' AND s.list = o.mailbox AND s.number = o.recipient AND s.status = 'out'
+            SELECT o.id, o.lease_owner, o.intent, o.created_at, s.changed_at AS opted_out_at FROM outbound o
+            LEFT JOIN sms_subscription s ON o.channel = 'sms' AND s.list = o.list_key AND s.number = o.recipient AND s.status = 'out'
             WHERE o.channel = ? AND o.status = 'queued' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
             ORDER BY o.next_attempt_at, o.id LIMIT ?
             """), arguments: [channel.rawValue, now, now, limit])
@@ -42,7 +42,7 @@ extension SQLiteStore: OutboundQueue {
             """)
         for row in due {
             let id: Int64 = row["id"]
-            if case .suppress(let reason) = SMSSendGate.verdict(intent: row["subject"], queuedAt: row["created_at"],
+            if case .suppress(let reason) = SMSSendGate.verdict(intent: row["intent"], queuedAt: row["created_at"],
                                                                  optedOutAt: row["opted_out_at"]) {
                 try suppress(db, id: id, reason: reason, at: now)
                 suppressed += 1
@@ -150,6 +150,10 @@ extension SQLiteStore: OutboundQueue {
     public struct QueueEntry: Sendable, Equatable {
         public var id: Int64
         public var channel: String
+        /// What it answers: vacation, mail-list, sms-list or notification.
+        public var kind: String
+        /// The keyword intent a list answer answers (opt-out for a farewell).
+        public var intent: String?
         public var status: String
         public var recipient: String
         public var envelopeSender: String
@@ -202,7 +206,7 @@ extension SQLiteStore: OutboundQueue {
     }
 
     static func queueEntry(_ row: Row) -> QueueEntry {
-        QueueEntry(id: row["id"], channel: row["channel"], status: row["status"], recipient: row["recipient"],
+        QueueEntry(id: row["id"], channel: row["channel"], kind: row["kind"], intent: row["intent"], status: row["status"], recipient: row["recipient"],
                    envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
                    nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
                    sentAt: row["sent_at"], remoteHost: row["remote_host"])

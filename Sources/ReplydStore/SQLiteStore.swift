@@ -1,21 +1,16 @@
 import Foundation
 import GRDB
 import ReplydCore
+import ReplydPipeline
 
 /// The SQLite store: one WAL-mode database file, migrated on open.
 ///
 /// Durability: `synchronous = FULL`, so a commit that returned survives a power cut, not only a
-/// `kill -9`. To keep that affordable under load, concurrent `recordInbound` calls are group-committed:
-/// whatever arrives while a transaction is being written goes into the next one, and every caller
-/// is answered only after the transaction holding its message has committed.
-public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
+/// `kill -9`. The pipeline group-commits concurrent messages into one `transaction` (one fsync).
+public final class SQLiteStore: InboundLogReader, Sendable {
     let pool: DatabasePool
-    private let committer: GroupCommitter<InboundMessage, Int64>
-    let smsCommitter: GroupCommitter<InboundSMS, SMSReceipt>
 
-    /// With `engine`, every recorded message is also decided on and answered in the same
-    /// transaction; without it, messages are only logged.
-    public init(path: String, engine: ReplyEngineSettings? = nil) throws {
+    public init(path: String) throws {
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -30,20 +25,6 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Schema.migrator.migrate(pool)
         self.pool = pool
-        self.committer = GroupCommitter { messages in
-            let started = ContinuousClock.now
-            let recorded = try await pool.write { db in
-                try messages.map { message in
-                    let id = try Self.insert(message, into: db)
-                    let outcomes = try engine.map { try ReplyEngine.process(message, id: id, engine: $0, db: db) } ?? []
-                    return (id, outcomes)
-                }
-            }
-            StoreMetrics.committed(duration: ContinuousClock.now - started)
-            for (_, outcomes) in recorded { StoreMetrics.decided(outcomes) }
-            return recorded.map(\.0)
-        }
-        self.smsCommitter = GroupCommitter { batch in try await Self.commitSMS(batch, pool: pool) }
     }
 
     /// Opens an existing database for reading only (`replyd log` beside a running server).
@@ -58,8 +39,6 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
             throw OutdatedDatabase(path: path)
         }
         self.pool = pool
-        self.committer = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
-        self.smsCommitter = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
     }
 
     public struct OutdatedDatabase: Error, CustomStringConvertible {
@@ -71,34 +50,6 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
 
     public func close() throws {
         try pool.close()
-    }
-
-    public func recordInbound(_ message: InboundMessage) async throws -> Int64 {
-        try await committer.submit(message)
-    }
-
-    static func insert(_ message: InboundMessage, into db: Database) throws -> Int64 {
-        try db.execute(
-            sql: """
-                INSERT INTO inbound_message (channel, received_at, envelope_sender, remote_address, helo,
-                    tls_version, size, message_id, from_header, to_header, cc_header, subject,
-                    auto_submitted, precedence, list_id)
-                VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [message.receivedAt, message.envelopeSender, message.remoteAddress, message.helo,
-                        message.tlsVersion, message.size, message.messageID, message.from, message.to,
-                        message.cc, message.subject, message.autoSubmitted, message.precedence, message.listID])
-        let id = db.lastInsertedRowID
-        let recipient = try db.cachedStatement(sql: "INSERT INTO inbound_recipient (message, position, address) VALUES (?, ?, ?)")
-        for (position, address) in message.recipients.enumerated() {
-            try recipient.execute(arguments: [id, position, address])
-        }
-        let header = try db.cachedStatement(sql: "INSERT INTO inbound_header (message, position, name, value) VALUES (?, ?, ?, ?)")
-        for (position, field) in message.headers.fields.enumerated() {
-            try header.execute(arguments: [id, position, field.name, field.value])
-        }
-        try db.execute(sql: "INSERT INTO inbound_raw (message, raw) VALUES (?, ?)", arguments: [id, Data(message.raw)])
-        return id
     }
 
     public func recentInbound(limit: Int) async throws -> [InboundSummary] {
@@ -142,6 +93,28 @@ public final class SQLiteStore: InboundStore, InboundLogReader, Sendable {
     public func rawMessage(id: Int64) async throws -> [UInt8]? {
         try await pool.read { db in
             try Data.fetchOne(db, sql: "SELECT raw FROM inbound_raw WHERE message = ?", arguments: [id]).map { Array($0) }
+        }
+    }
+}
+
+/// The pipeline runs in one write transaction per call (a group commit holds many messages).
+extension SQLiteStore: PipelineStore {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        let result = try await pool.write { db in try body(SQLiteReplyTransaction(db: db)) }
+        StoreMetrics.committed(duration: ContinuousClock.now - started)
+        return result
+    }
+
+    public func rehearsal<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction {
+                result = try body(SQLiteReplyTransaction(db: db))
+                return .rollback
+            }
+            guard let result else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "rehearsal returned nothing") }
+            return result
         }
     }
 }

@@ -273,6 +273,25 @@ enum Schema {
                 CREATE INDEX mail_confirmation_pending ON mail_confirmation(list, requested_at);
                 """)
         }
+        migrator.registerMigration("v12: outbound says what it carries") { db in
+            // Before, `subject` carried an SMS's intent (or "notify:EVENT") and `mailbox` a list key or
+            // the word "notifications". Now: `kind` says what a row answers, `mailbox` is a vacation
+            // mailbox only, `list_key` the list (or sending number) whose opt-outs govern it, and
+            // `intent` the keyword it answers. A mail-list answer is told from a vacation reply by
+            // its address being a list's.
+            try db.execute(sql: """
+                ALTER TABLE outbound ADD COLUMN kind TEXT NOT NULL DEFAULT 'vacation';
+                ALTER TABLE outbound ADD COLUMN list_key TEXT;
+                ALTER TABLE outbound ADD COLUMN intent TEXT;
+                UPDATE outbound SET kind = 'notification', list_key = CASE WHEN channel = 'sms' THEN mailbox END,
+                    mailbox = NULL, subject = CASE WHEN channel = 'sms' THEN NULL ELSE subject END
+                    WHERE notification IS NOT NULL;
+                UPDATE outbound SET kind = 'sms-list', list_key = mailbox, intent = subject, subject = NULL, mailbox = NULL
+                    WHERE channel = 'sms' AND notification IS NULL;
+                UPDATE outbound SET kind = 'mail-list', list_key = mailbox, mailbox = NULL
+                    WHERE channel = 'email' AND notification IS NULL AND mailbox IN (SELECT address FROM mail_list);
+                """)
+        }
         return migrator
     }
 }

@@ -7,39 +7,6 @@ enum StoreMetrics {
         Timer(label: "replyd_sqlite_commit_seconds").recordNanoseconds(duration.nanoseconds)
     }
 
-    static func decided(_ outcomes: [ReplyEngine.Outcome]) {
-        for outcome in outcomes {
-            Counter(label: "replyd_decisions_total", dimensions: [("reason", outcome.reason)]).increment()
-            if outcome.queued { reply(channel: "email", state: "queued") }
-        }
-    }
-
-    static func smsReceived(intent: String?, replied: Bool) {
-        Counter(label: "replyd_sms_inbound_total", dimensions: [("intent", intent ?? "no-list")]).increment()
-        if replied { reply(channel: "sms", state: "queued") }
-    }
-
-    static func notified(_ result: SQLiteStore.NotificationResult) {
-        switch result {
-        case .duplicate:
-            Counter(label: "replyd_notifications_total", dimensions: [("outcome", "duplicate")]).increment()
-        case .recorded(let record):
-            Counter(label: "replyd_notifications_total", dimensions: [("outcome", record.status)]).increment()
-            // The code before any detail: "order-limit: 4 already" counts as order-limit.
-            func code(_ text: String) -> String { text.split(separator: ":").first.map(String.init) ?? text }
-            if let reason = record.reason {
-                Counter(label: "replyd_notifications_held_total", dimensions: [("reason", code(reason))]).increment()
-            }
-            for note in record.notes {
-                Counter(label: "replyd_notifications_adjusted_total", dimensions: [("reason", code(note))]).increment()
-            }
-            for delivery in record.deliveries {
-                reply(channel: delivery.channel, state: "queued")
-                Counter(label: "replyd_notifications_queued_total", dimensions: [("channel", delivery.channel)]).increment()
-            }
-        }
-    }
-
     static func notificationSent(channel: String) {
         Counter(label: "replyd_notifications_sent_total", dimensions: [("channel", channel)]).increment()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ReplydCore
+import ReplydPipeline
 import ReplydStore
 
 /// `scripts/bench/policy`: decisions per second against an empty store (the reference) and against a
@@ -79,7 +80,8 @@ enum PolicyBench {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let engine = ReplyEngineSettings(site: site, makeMessageID: { "<\(UUID().uuidString)@bench>" })
-        let store = try SQLiteStore(path: directory.appendingPathComponent("bench.sqlite").path, engine: engine)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("bench.sqlite").path)
+        let pipeline = MessagePipeline(store: store, engine: engine)
         let vacation = Vacation(mailbox: "jan@firma.pl", start: start, message: "Away", contactsOnly: true)
         try await store.setVacation(vacation, at: start)
         try await seed(store, contacts: contacts, history: history, responseID: vacation.responseID)
@@ -92,7 +94,7 @@ enum PolicyBench {
         let now = start.addingTimeInterval(60)
         let decideTime = try await clock.measure {
             for sender in senders {
-                _ = try await store.simulate(message(sender: sender, at: now), engine: engine)
+                _ = try await pipeline.rehearse(message(sender: sender, at: now))
             }
         }
         let recordCount = min(decisions, 5_000)
@@ -102,7 +104,7 @@ enum PolicyBench {
                 for lane in 0..<20 {
                     group.addTask {
                         for index in stride(from: lane, to: recordCount, by: 20) {
-                            _ = try await store.recordInbound(message(sender: senders[index], at: now))
+                            _ = try await pipeline.recordInbound(message(sender: senders[index], at: now))
                         }
                     }
                 }

@@ -1,18 +1,23 @@
 import Foundation
 import GRDB
 import ReplydCore
+import ReplydPipeline
+import ReplydTesting
 import Testing
 @testable import ReplydStore
 
 @Suite struct SQLiteStoreTests {
-    let directory: URL
+    let scratch: ScratchDirectory
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("replyd-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        scratch = try ScratchDirectory("replyd-store")
     }
 
-    var path: String { directory.appendingPathComponent("test.sqlite").path }
+    var path: String { scratch.path("test.sqlite") }
+
+    func record(_ message: InboundMessage, in store: SQLiteStore) async throws -> Int64 {
+        try await store.transaction { try $0.recordMail(message) }
+    }
 
     func message(_ subject: String, extraHeader: String = "", recipients: [String] = ["bob@example.test"]) -> InboundMessage {
         let data = Array("Subject: \(subject)\r\nMessage-ID: <\(subject)@t>\r\n\(extraHeader)\r\nZażółć\r\n".utf8)
@@ -24,8 +29,8 @@ import Testing
 
     @Test func recordsAndReadsBackNewestFirst() async throws {
         let store = try SQLiteStore(path: path)
-        let first = try await store.recordInbound(message("one", recipients: ["a@example.test", "b@example.test"]))
-        let second = try await store.recordInbound(message("two"))
+        let first = try await record(message("one", recipients: ["a@example.test", "b@example.test"]), in: store)
+        let second = try await record(message("two"), in: store)
         #expect(second > first)
         let rows = try await store.recentInbound(limit: 10)
         #expect(rows.map(\.subject) == ["two", "one"])
@@ -41,52 +46,58 @@ import Testing
     @Test func survivesReopenAndReadsReadOnly() async throws {
         do {
             let store = try SQLiteStore(path: path)
-            _ = try await store.recordInbound(message("kept"))
+            _ = try await record(message("kept"), in: store)
             try store.close()
         }
         let reader = try SQLiteStore(readingFrom: path)
         #expect(try await reader.recentInbound(limit: 5).map(\.subject) == ["kept"])
-        await #expect(throws: (any Error).self) { try await reader.recordInbound(message("nope")) }
+        await #expect(throws: (any Error).self) { try await record(message("nope"), in: reader) }
     }
 
-    @Test func failedCommitLeavesNothingAndDoesNotFailOthers() async throws {
+    @Test func aRehearsalKeepsNothing() async throws {
         let store = try SQLiteStore(path: path)
-        try await store.pool.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER fail_me BEFORE INSERT ON inbound_header WHEN NEW.value = 'fail-me'
-                BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
-                """)
-        }
-        // Submitted together so they share a group commit; the bad one must fail alone.
-        async let good1 = store.recordInbound(message("good1"))
-        async let bad = store.recordInbound(message("bad", extraHeader: "X-Test: fail-me\r\n"))
-        async let good2 = store.recordInbound(message("good2"))
-        _ = try await good1
-        _ = try await good2
-        let badResult: Result<Int64, any Error>
-        do { badResult = .success(try await bad) } catch { badResult = .failure(error) }
-        #expect(throws: (any Error).self) { try badResult.get() }
-
-        let counts = try await store.pool.read { db in
-            try ["inbound_message", "inbound_recipient", "inbound_header", "inbound_raw"].map {
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")!
-            }
-        }
-        // Two messages, each with one recipient and two headers.
-        #expect(counts == [2, 2, 4, 2])
-        #expect(Set(try await store.recentInbound(limit: 10).compactMap(\.subject)) == ["good1", "good2"])
+        let id = try await store.rehearsal { try $0.recordMail(message("dry")) }
+        #expect(id > 0)
+        #expect(try await store.recentInbound(limit: 5).isEmpty)
+        #expect(try await record(message("real"), in: store) == id)
     }
 
-    @Test func concurrentSubmissionsAllCommitWithDistinctIDs() async throws {
-        let store = try SQLiteStore(path: path)
-        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for index in 0..<200 {
-                group.addTask { try await store.recordInbound(message("m\(index)")) }
+    /// Rows queued before v12 carried SMS intents in `subject` and list keys in `mailbox`.
+    @Test func migratingOldQueueRowsGivesThemRealColumns() async throws {
+        let pool = try DatabasePool(path: path)
+        try Schema.migrator.migrate(pool, upTo: "v11: mail list confirmations")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO mail_list (address, settings, updated_at) VALUES ('news@example.test', '{}', ?)", arguments: [now])
+            let rows: [(String, String?, String, String?, Int64?)] = [
+                ("email", "jan@example.test", "r@x.test", "Auto: hi", nil),
+                ("email", "news@example.test", "r@x.test", "Re: STOP", nil),
+                ("sms", "+48500100200 PIZZA", "+48600700800", "opt-out", nil),
+                ("sms", "+48500100200", "+48600700800", "notify:shipped", 7),
+                ("email", "notifications", "ola@x.test", "Order 1: shipped", 8),
+            ]
+            for (channel, mailbox, recipient, subject, notification) in rows {
+                try db.execute(sql: """
+                    INSERT INTO outbound (channel, mailbox, envelope_sender, recipient, subject, data, status, created_at,
+                                          next_attempt_at, notification)
+                    VALUES (?, ?, '', ?, ?, x'00', 'queued', ?, ?, ?)
+                    """, arguments: [channel, mailbox, recipient, subject, now, now, notification])
             }
-            return try await group.reduce(into: [Int64]()) { $0.append($1) }
         }
-        #expect(Set(ids).count == 200)
-        #expect(try await store.recentInbound(limit: 1000).count == 200)
+        try pool.close()
+        let store = try SQLiteStore(path: path)
+        let migrated = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, mailbox, list_key, intent, subject FROM outbound ORDER BY id").map {
+                [$0["kind"], $0["mailbox"], $0["list_key"], $0["intent"], $0["subject"]] as [String?]
+            }
+        }
+        #expect(migrated == [
+            ["vacation", "jan@example.test", nil, nil, "Auto: hi"],
+            ["mail-list", nil, "news@example.test", nil, "Re: STOP"],
+            ["sms-list", nil, "+48500100200 PIZZA", "opt-out", nil],
+            ["notification", nil, "+48500100200", nil, nil],
+            ["notification", nil, nil, nil, "Order 1: shipped"],
+        ])
     }
 
     @Test func usesWALAndFullSync() async throws {

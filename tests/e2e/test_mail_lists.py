@@ -63,7 +63,7 @@ def test_start_asks_for_confirmation_and_the_answer_subscribes_with_a_welcome(li
     assert "confirmation-unknown-or-expired" in only_decision(list_server, wrong)["reason"]
     message_id = confirm(list_server, request_id)
     row, reply = only_reply(list_server, message_id)
-    assert row["recipient"] == "ewa@client.test" and row["envelope_sender"] == "" and row["mailbox"] == LIST
+    assert row["recipient"] == "ewa@client.test" and row["envelope_sender"] == "" and row["kind"] == "mail-list" and row["list_key"] == LIST and row["intent"] == "opt-in"
     assert reply["From"].addresses[0].addr_spec == LIST and reply["From"].addresses[0].display_name == "Nowości"
     assert reply["Subject"].startswith("Re: Confirm")
     assert reply["Auto-Submitted"] == "auto-replied"

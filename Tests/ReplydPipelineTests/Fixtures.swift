@@ -1,0 +1,75 @@
+import Foundation
+import ReplydCore
+import ReplydPipeline
+import GRDB
+@testable import ReplydStore
+import ReplydTesting
+
+/// A pipeline over a fresh SQLite file, and the messages the tests send through it.
+struct Fixture {
+    let scratch: ScratchDirectory
+    let store: SQLiteStore
+    let pipeline: MessagePipeline
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let engine = ReplyEngineSettings(site: SiteRules(organisationDomains: ["firma.pl"]),
+                                            makeMessageID: { "<\(UUID().uuidString)@test>" })
+
+    init(engine: ReplyEngineSettings? = Fixture.engine) throws {
+        scratch = try ScratchDirectory("replyd-pipeline")
+        store = try SQLiteStore(path: scratch.path("test.sqlite"))
+        pipeline = MessagePipeline(store: store, engine: engine)
+    }
+
+    /// A second store and pipeline on the same file: another process, or another node.
+    func sibling() throws -> (SQLiteStore, MessagePipeline) {
+        let other = try SQLiteStore(path: scratch.path("test.sqlite"))
+        return (other, MessagePipeline(store: other, engine: pipeline.engine))
+    }
+
+    static func mail(from sender: String = "ewa@klient.pl", to recipients: [String] = ["jan@firma.pl"], subject: String = "s",
+                     at date: Date, headers: String = "", body: String = "body") -> InboundMessage {
+        let data = Array("From: \(sender)\r\nTo: \(recipients.joined(separator: ", "))\r\nSubject: \(subject)\r\n\(headers)\r\n\(body)\r\n".utf8)
+        let received = ReceivedMessage(reversePath: .mailbox(try! MailAddress.parse(Substring(sender)).get()),
+                                       recipients: recipients, helo: "h", esmtp: true, remoteAddress: "192.0.2.1",
+                                       tls: nil, body8bit: false, smtputf8: false, data: data)
+        return InboundMessage(received: received, receivedAt: date)
+    }
+
+    static func sms(_ text: String, id: String, from sender: String = "+48600700800", to recipient: String = "+48500100200",
+                    at date: Date) -> InboundSMS {
+        InboundSMS(provider: "p", providerID: id, sender: sender, recipient: recipient, text: text, receivedAt: date)
+    }
+
+    /// How many rows a table has, read through the log and queue readers where they exist.
+    func queued(channel: OutboundChannel, at now: Date) async throws -> [OutboundItem] {
+        try await store.claimDue(channel: channel, owner: "test", now: now, limit: 1000, lease: .seconds(60))
+    }
+}
+
+extension Verdict {
+    /// The verdict without what differs between two runs of the same message (ids).
+    var comparable: Verdict {
+        var copy = self
+        copy.outbound = []
+        return copy
+    }
+}
+
+extension SQLiteStore {
+    /// Makes the store fail part of a transaction, as a full disk or a constraint would.
+    func failInsertsForTesting(whenHeaderValueIs value: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER fail_header BEFORE INSERT ON inbound_header WHEN NEW.value = '\(value)'
+                BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+                """)
+        }
+    }
+
+    func failInsertsForTesting(intoQueue fail: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(sql: fail ? "CREATE TRIGGER no_queue BEFORE INSERT ON outbound BEGIN SELECT RAISE(ABORT, 'queue full'); END;"
+                                     : "DROP TRIGGER no_queue")
+        }
+    }
+}
