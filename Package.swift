@@ -100,11 +100,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The admin API under /api/v1 (Hummingbird): token scopes, JSON handlers over the store.
+        // The HTTP edge (Hummingbird): the admin API under /api/v1 (token scopes, JSON handlers over
+        // the store protocols) and the SMS webhooks that feed the pipeline.
         .target(
             name: "ReplydAPI",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore",
+                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydSMS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -146,6 +147,9 @@ let package = Package(
         .testTarget(name: "ReplydPipelineTests", dependencies: ["ReplydPipeline", "ReplydStore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
-        .testTarget(name: "ReplydAPITests", dependencies: ["ReplydAPI", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydAPITests", dependencies: [
+            "ReplydAPI", "ReplydStore", "ReplydTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
     ]
 )

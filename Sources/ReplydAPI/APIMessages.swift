@@ -68,6 +68,7 @@ enum APIError: Error, Sendable {
     case invalid([String: String])
     case notFound(String)
     case conflict(String)
+    case tooLarge(String)
 
     var response: Response {
         switch self {
@@ -75,6 +76,7 @@ enum APIError: Error, Sendable {
         case .invalid(let fields): APIResponse.json(.badRequest, ["error": "invalid fields", "fields": fields])
         case .notFound(let message): APIResponse.json(.notFound, ["error": message])
         case .conflict(let message): APIResponse.json(.conflict, ["error": message])
+        case .tooLarge(let message): APIResponse.json(.contentTooLarge, ["error": message])
         }
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import ReplydCore
-import ReplydStore
 
 /// `/api/v1/mailboxes/{address}/contacts` (owner `*`: the organisation-wide contacts).
 extension AdminAPI {

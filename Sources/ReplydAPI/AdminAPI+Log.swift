@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import ReplydCore
-import ReplydStore
 
 /// `/api/v1/log` and `/api/v1/messages/{id}`: what `replyd log` and `replyd explain` show.
 extension AdminAPI {

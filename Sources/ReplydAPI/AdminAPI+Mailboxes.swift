@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import ReplydCore
-import ReplydStore
 
 /// `/api/v1/mailboxes`: who exists, who is away, aliases.
 extension AdminAPI {

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import ReplydCore
 import ReplydPipeline
-import ReplydStore
 
 /// `/api/v1/notifications`, `/api/v1/orders/{order_id}/notifications` and the templates: the
 /// order-status notification service (scope `notify`).
@@ -32,7 +31,7 @@ extension AdminAPI {
         var data: [String: String]
         var deliveries: [DeliveryItem]
 
-        init(_ record: SQLiteStore.NotificationRecord) {
+        init(_ record: NotificationRecord) {
             id = record.id
             orderId = record.orderID
             event = record.event

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import ReplydStore
 
 /// `/api/v1/queue`: what `replyd queue` lists, retries and drops.
 extension AdminAPI {

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import ReplydCore
-import ReplydStore
 
 /// `/api/v1/sms/lists`: a list is addressed by its key, the number (`+48500100200`) or the number
 /// and its prefix (`+48500100200 PIZZA`, percent-encoded in the path).

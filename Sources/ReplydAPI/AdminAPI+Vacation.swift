@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import ReplydCore
 import ReplydPipeline
-import ReplydStore
 
 /// `/api/v1/mailboxes/{address}/vacation`: the same form and checks as `replyd vacation set`.
 extension AdminAPI {

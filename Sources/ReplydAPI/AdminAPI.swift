@@ -4,7 +4,6 @@ import Hummingbird
 import ReplydConfig
 import ReplydCore
 import ReplydPipeline
-import ReplydStore
 
 /// The admin API under `/api/v1/`: JSON over HTTP, bearer tokens with scopes. Each handler is data
 /// access around the same pure pieces the command line uses (`VacationForm`, `ContactsCSV`, …).
@@ -40,7 +39,7 @@ public struct AdminAPI: Sendable {
         }
     }
 
-    let store: SQLiteStore
+    let store: any AdminStore
     /// Notifications and previews go through the message pipeline, as mail and SMS do.
     let pipeline: MessagePipeline
     let settings: Settings
@@ -51,7 +50,7 @@ public struct AdminAPI: Sendable {
     let queued: @Sendable () -> Void
     let status: @Sendable () async throws -> [String: Any]
 
-    public init(store: SQLiteStore, pipeline: MessagePipeline, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
+    public init(store: any AdminStore, pipeline: MessagePipeline, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
                 addressesChanged: @escaping @Sendable () async -> Void = {},
                 queued: @escaping @Sendable () -> Void = {},
                 status: @escaping @Sendable () async throws -> [String: Any] = { [:] }) {

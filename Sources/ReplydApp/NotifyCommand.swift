@@ -51,7 +51,7 @@ struct NotifyCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ record: SQLiteStore.NotificationRecord) -> String {
+    static func describe(_ record: NotificationRecord) -> String {
         var lines = ["notification \(record.id): order \(record.orderID) \(record.event): \(record.status)"
             + (record.reason.map { " (\($0))" } ?? "")
             + (record.sendAt.map { ", due \(LogFormat.timestamp($0))" } ?? "")]

@@ -2,19 +2,7 @@ import Foundation
 import GRDB
 import ReplydCore
 
-/// What the command line (and later the admin API) changes and reads: vacations, contacts,
-/// decisions.
-/// One stored decision, as `replyd explain` and `replyd log` show it.
-public struct DecisionRecord: Sendable, Equatable {
-    public var recipient: String
-    public var mailbox: String?
-    public var replied: Bool
-    public var reason: String?
-    public var checks: [RuleCheck]
-    public var outboundID: Int64?
-    public var decidedAt: Date
-}
-
+/// What the command line and the admin API change and read: vacations, contacts, decisions.
 extension SQLiteStore {
     public func setVacation(_ vacation: Vacation, at now: Date) async throws {
         let json = String(decoding: try JSONEncoder().encode(vacation), as: UTF8.self)

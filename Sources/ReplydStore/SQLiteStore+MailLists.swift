@@ -14,12 +14,6 @@ extension SQLiteStore {
         }
     }
 
-    public struct MailListSummary: Sendable, Equatable {
-        public var list: MailList
-        public var subscribed: Int
-        public var optedOut: Int
-    }
-
     public func mailLists() async throws -> [MailListSummary] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """

@@ -4,12 +4,6 @@ import ReplydCore
 
 /// Mailboxes and their aliases as the admin API manages them, and the addresses SMTP must accept.
 extension SQLiteStore {
-    public struct MailboxRecord: Sendable, Equatable {
-        public var address: String
-        public var name: String?
-        public var aliases: [String]
-        public var createdAt: Date?
-    }
 
     /// Every mailbox the store knows: created ones, and those with a vacation or contacts, sorted.
     public func mailboxes() async throws -> [MailboxRecord] {
@@ -29,13 +23,6 @@ extension SQLiteStore {
             }
             return records.values.sorted { $0.address < $1.address }
         }
-    }
-
-    public enum MailboxChange: Sendable, Equatable {
-        case created
-        case exists
-        /// These aliases are another mailbox's (or a mailbox): nothing was created.
-        case aliasesTaken([String])
     }
 
     public func createMailbox(_ address: String, name: String?, aliases: [String], at now: Date) async throws -> MailboxChange {
@@ -112,12 +99,6 @@ extension SQLiteStore {
     }
 
     // MARK: Contacts
-
-    public struct ContactRecord: Sendable, Equatable {
-        public var address: String
-        public var name: String?
-        public var createdAt: Date
-    }
 
     public func contacts(owner: String, limit: Int, offset: Int) async throws -> (items: [ContactRecord], total: Int) {
         try await pool.read { db in

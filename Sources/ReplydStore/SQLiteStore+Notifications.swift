@@ -5,33 +5,6 @@ import ReplydCore
 /// Order-status notifications as the API and `replyd notify` read them back, and their saved
 /// templates. Recording them is the pipeline's (`NotificationFlow`).
 extension SQLiteStore {
-    public struct NotificationDelivery: Sendable, Equatable {
-        public var channel: String
-        public var outboundID: Int64
-        public var recipient: String
-        /// pending, deferred, sent, failed, dropped or suppressed.
-        public var status: String
-        public var attempts: Int
-        public var dueAt: Date
-        public var sentAt: Date?
-        public var lastError: String?
-    }
-
-    public struct NotificationRecord: Sendable, Equatable {
-        public var id: Int64
-        public var orderID: String
-        public var event: String
-        public var customer: Customer
-        public var data: [String: String]
-        public var forced: Bool
-        /// `scheduled` (queued on its channels) or `held` (never sent, see `reason`).
-        public var status: String
-        public var reason: String?
-        public var notes: [String]
-        public var requestedAt: Date
-        public var sendAt: Date?
-        public var deliveries: [NotificationDelivery]
-    }
 
     // MARK: Reading
 
@@ -55,7 +28,7 @@ extension SQLiteStore {
             """, arguments: [id]).map { row in
             let attempts: Int = row["attempts"]
             return NotificationDelivery(channel: row["channel"], outboundID: row["id"], recipient: row["recipient"],
-                                        status: displayStatus(stored: row["status"], attempts: attempts),
+                                        status: QueueEntry.displayStatus(stored: row["status"], attempts: attempts),
                                         attempts: attempts, dueAt: row["next_attempt_at"], sentAt: row["sent_at"], lastError: row["last_error"])
         }
         return NotificationRecord(
@@ -81,13 +54,6 @@ extension SQLiteStore {
                 }
             }
         }
-    }
-
-    public struct SavedTemplate: Sendable, Equatable {
-        public var event: String
-        public var channel: NotificationChannel
-        public var locale: String
-        public var template: NotificationTemplate
     }
 
     /// Saves a template (checked by the caller with `NotificationTemplates.problems`).

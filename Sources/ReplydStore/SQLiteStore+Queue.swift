@@ -147,32 +147,6 @@ extension SQLiteStore: OutboundQueue {
 
     // MARK: For `replyd queue`
 
-    public struct QueueEntry: Sendable, Equatable {
-        public var id: Int64
-        public var channel: String
-        /// What it answers: vacation, mail-list, sms-list or notification.
-        public var kind: String
-        /// The keyword intent a list answer answers (opt-out for a farewell).
-        public var intent: String?
-        public var status: String
-        public var recipient: String
-        public var envelopeSender: String
-        public var subject: String?
-        public var createdAt: Date
-        public var nextAttemptAt: Date
-        public var attempts: Int
-        public var lastError: String?
-        public var sentAt: Date?
-        public var remoteHost: String?
-
-        /// As `replyd queue` and the API show it: `pending` (never tried), `deferred` (tried, will retry),
-        /// or the stored status.
-        public var displayStatus: String { SQLiteStore.displayStatus(stored: status, attempts: attempts) }
-    }
-
-    static func displayStatus(stored: String, attempts: Int) -> String {
-        stored == "queued" ? (attempts > 0 ? "deferred" : "pending") : stored
-    }
 
     public func queueEntries(includeSent: Bool, limit: Int) async throws -> [QueueEntry] {
         try await pool.read { db in
@@ -210,16 +184,6 @@ extension SQLiteStore: OutboundQueue {
                    envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
                    nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
                    sentAt: row["sent_at"], remoteHost: row["remote_host"])
-    }
-
-    /// What `queue retry` and `queue drop` did.
-    public enum QueueChange: Sendable, Equatable {
-        case done
-        /// No queued or failed item with that id.
-        case notFound
-        /// A worker holds it right now (it may be talking to the far side): changing it could send
-        /// it twice or mark a sent message dropped.
-        case inFlight
     }
 
     /// `queue retry`: due now, failed items back in the queue.

@@ -1,13 +1,10 @@
 import Foundation
 import GRDB
+import ReplydCore
 
 /// Retention: what a message said goes after `storage.retention_days`; that it arrived, what was
 /// decided and what was sent stay, so `log` and `explain` keep working on old messages.
 extension SQLiteStore {
-    public struct PruneResult: Sendable, Equatable {
-        /// Messages whose raw bytes and header fields were removed.
-        public var messages: Int
-    }
 
     /// Removes the raw bytes and header fields of inbound messages received before `cutoff`, in
     /// batches so a large backlog never holds the write lock for long.

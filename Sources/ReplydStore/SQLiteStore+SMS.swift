@@ -38,15 +38,8 @@ extension SQLiteStore {
         }
     }
 
-    public struct SubscriptionRecord: Sendable, Equatable {
-        public var number: String
-        public var status: String
-        public var changedAt: Date
-        public var lastAutoreplyAt: Date?
-    }
-
     public func smsSubscriptions(list: String, status: String?, limit: Int, offset: Int) async throws
-        -> (items: [SubscriptionRecord], total: Int) {
+        -> (items: [SMSSubscriptionRecord], total: Int) {
         try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sms_subscription WHERE list = ? AND (? IS NULL OR status = ?)",
                                          arguments: [list, status, status]) ?? 0
@@ -54,7 +47,7 @@ extension SQLiteStore {
                 SELECT number, status, changed_at, last_autoreply_at FROM sms_subscription
                 WHERE list = ? AND (? IS NULL OR status = ?) ORDER BY number LIMIT ? OFFSET ?
                 """, arguments: [list, status, status, limit, offset]).map {
-                SubscriptionRecord(number: $0["number"], status: $0["status"], changedAt: $0["changed_at"],
+                SMSSubscriptionRecord(number: $0["number"], status: $0["status"], changedAt: $0["changed_at"],
                                    lastAutoreplyAt: $0["last_autoreply_at"])
             }
             return (items, total)

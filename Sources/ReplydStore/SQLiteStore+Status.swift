@@ -4,23 +4,13 @@ import ReplydCore
 
 /// Figures for `replyd status`, the admin API's status and the metrics' gauges.
 extension SQLiteStore {
-    public struct Status: Sendable, Equatable {
-        public var inboundMessages: Int
-        public var inboundSMS: Int
-        /// Queued (pending or deferred) items per channel.
-        public var queued: [String: Int]
-        public var failed: Int
-        /// When the oldest item that is due (not one waiting for quiet hours or a retry) was queued.
-        public var oldestQueuedAt: Date?
-        public var activeVacations: Int
-    }
 
-    public func status(now: Date) async throws -> Status {
+    public func status(now: Date) async throws -> StoreStatus {
         try await pool.read { db in
             let queued = try Row.fetchAll(db, sql: "SELECT channel, COUNT(*) AS n FROM outbound WHERE status = 'queued' GROUP BY channel")
             let vacations = try String.fetchAll(db, sql: "SELECT settings FROM vacation")
                 .compactMap { try? JSONDecoder().decode(Vacation.self, from: Data($0.utf8)) }
-            return Status(
+            return StoreStatus(
                 inboundMessages: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbound_message") ?? 0,
                 inboundSMS: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbound_sms") ?? 0,
                 queued: Dictionary(uniqueKeysWithValues: queued.map { ($0["channel"] as String, $0["n"] as Int) }),

@@ -7,7 +7,7 @@ import ReplydPipeline
 ///
 /// Durability: `synchronous = FULL`, so a commit that returned survives a power cut, not only a
 /// `kill -9`. The pipeline group-commits concurrent messages into one `transaction` (one fsync).
-public final class SQLiteStore: InboundLogReader, Sendable {
+public final class SQLiteStore: AdminStore, Sendable {
     let pool: DatabasePool
 
     public init(path: String) throws {

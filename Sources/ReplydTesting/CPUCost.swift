@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +23,7 @@ public enum CPUCost {
         public var isLinear: Bool { seconds.count == CPUCost.sizes.count && ratios.allSatisfy { $0 < CPUCost.maxGrowth } }
         public var description: String {
             zip(CPUCost.sizes, seconds).map { "\($0 / 1000) KB: \(Int($1 * 1_000_000)) µs" }.joined(separator: ", ")
-                + "; growth per tenfold: " + ratios.map { String(Int($0 * 10) / 10) + "." + String(Int($0 * 10) % 10) }.joined(separator: ", ")
+                + "; growth per tenfold: " + ratios.map { String(format: "%.1f", $0) }.joined(separator: ", ")
         }
     }
 

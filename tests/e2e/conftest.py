@@ -329,6 +329,27 @@ def stored(server, message_id: int) -> dict:
     return row
 
 
+def trickle(sock, data: bytes, pause: float):
+    """Sends `data` one byte every `pause` seconds until the server answers or closes. Returns
+    (bytes sent, what was read: b"" when the server closed without a word, None when it never
+    spoke)."""
+    sock.settimeout(pause)
+    sent = 0
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            return sent, b""
+        sent += 1
+        try:
+            return sent, sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return sent, b""
+    return sent, None
+
+
 def assert_still_serves(server, tls=False) -> int:
     """A normal smtplib send gets 250 and is stored: the server survived whatever came before."""
     subject = f"still serving {uuid.uuid4().hex[:8]}"

@@ -6,27 +6,13 @@ import sys
 import time
 
 from conftest import (RawSMTP, assert_reply, assert_still_serves, config_with, deliver, make_message,
-                      queued_id, send_mail, set_vacation, stored, only_reply)
+                      queued_id, send_mail, set_vacation, stored, only_reply, trickle)
 
 
-def trickle(c: RawSMTP, data: bytes, pause: float):
-    """Sends one byte at a time; returns how many were sent before the server closed or answered."""
-    c.sock.settimeout(pause)
-    sent = 0
-    for byte in data:
-        try:
-            c.sock.sendall(bytes([byte]))
-        except (BrokenPipeError, ConnectionResetError):
-            return sent
-        sent += 1
-        try:
-            chunk = c.sock.recv(65536)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            return sent
-        c.buf += chunk
-        return sent
+def trickle_smtp(c: RawSMTP, data: bytes, pause: float) -> int:
+    """Trickles into an SMTP session; what the server said is kept for `c.reply()`."""
+    sent, received = trickle(c.sock, data, pause)
+    c.buf += received or b""
     return sent
 
 
@@ -36,7 +22,7 @@ def test_trickled_command_line_cannot_extend_the_command_deadline(make_server):
         c.ehlo()
         line = b"MAIL FROM:<someone-with-a-long-name@client.test>\r\n"
         # One byte every 0.25 s would take 13 s for the line; every byte used to restart the clock.
-        sent = trickle(c, line, 0.25)
+        sent = trickle_smtp(c, line, 0.25)
         assert sent < len(line), "the whole trickled line was read without a time-out"
         c.sock.settimeout(10)
         assert_reply(c.reply(), "421 4.4.2")
@@ -52,7 +38,7 @@ def test_trickled_data_cannot_extend_the_data_deadline(make_server):
         assert_reply(c.cmd("RCPT TO:<alice@example.test>"), "250 2.1.5")
         assert c.cmd("DATA").code == 354
         body = b"Subject: slow\r\n\r\n" + b"line\r\n" * 20
-        sent = trickle(c, body, 0.1)
+        sent = trickle_smtp(c, body, 0.1)
         assert sent < len(body), "a 14 s trickle outlived a 2 s data deadline"
         c.sock.settimeout(10)
         assert_reply(c.reply(), "421 4.4.2")

@@ -1,72 +1,98 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import ReplydAPI
 import ReplydConfig
 import ReplydCore
 import ReplydPipeline
 import ReplydSMS
 
-/// `POST /sms/inbound` (generic JSON, HMAC-SHA256) and `POST /sms/twilio` (form, Twilio signature).
-/// The signature is checked before anything is stored; the answer is 2xx only after the commit.
-struct SMSWebhooks: Sendable {
+/// `POST /sms/inbound` (generic JSON, HMAC-SHA256) and `POST /sms/twilio` (form, Twilio signature):
+/// the edge of the SMS path, beside the admin API and with its JSON errors. The signature is
+/// checked before anything is stored; the answer is 2xx only after the pipeline's commit.
+public struct SMSWebhooks: Sendable {
     let pipeline: MessagePipeline
     let settings: Configuration.SMS
     let clock: @Sendable () -> Date
     /// Called after a reply was queued, so the SMS worker looks at once.
-    var queued: @Sendable () -> Void = {}
+    let queued: @Sendable () -> Void
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/sms/inbound") { request, _ in try await self.inbound(request) }
-        router.post("/sms/twilio") { request, _ in try await self.twilio(request) }
+    public init(pipeline: MessagePipeline, settings: Configuration.SMS, clock: @escaping @Sendable () -> Date = { Date() },
+                queued: @escaping @Sendable () -> Void = {}) {
+        self.pipeline = pipeline
+        self.settings = settings
+        self.clock = clock
+        self.queued = queued
     }
 
-    func inbound(_ incoming: Request) async throws -> Response {
-        guard let secret = settings.webhookSecret else {
-            return APIResponse.json(.notFound, ["error": "the generic SMS webhook is not configured (sms.webhook_secret)"])
+    public func register(on router: Router<BasicRequestContext>) {
+        router.post("/sms/inbound") { request, _ in try await self.answer { try await self.inbound(request) } }
+        router.post("/sms/twilio") { request, _ in try await self.answer { try await self.twilio(request) } }
+    }
+
+    func answer(_ handler: () async throws -> Response) async throws -> Response {
+        do {
+            return try await handler()
+        } catch let error as APIError {
+            return error.response
         }
+    }
+
+    func body(of incoming: Request) async throws -> [UInt8] {
         var request = incoming
-        let body = Array((try await request.collectBody(upTo: settings.maxBody)).readableBytesView)
+        do {
+            return Array(try await request.collectBody(upTo: settings.maxBody).readableBytesView)
+        } catch {
+            throw APIError.tooLarge("request body over \(settings.maxBody) bytes (sms.max_body)")
+        }
+    }
+
+    /// The generic webhook's body. Every field optional here, so that one answer names every
+    /// missing or wrong one.
+    struct GenericMessage: Decodable {
+        var from: String?
+        var to: String?
+        var text: String?
+        var id: String?
+    }
+
+    func inbound(_ request: Request) async throws -> Response {
+        guard let secret = settings.webhookSecret else {
+            throw APIError.notFound("the generic SMS webhook is not configured (sms.webhook_secret)")
+        }
+        let body = try await body(of: request)
         guard let header = request.headers[HTTPField.Name("X-Signature")!] else {
             return APIResponse.json(.unauthorized, ["error": "missing X-Signature header"])
         }
         guard WebhookSignatures.verifySHA256(header: header, body: body, secret: secret) else {
             return APIResponse.json(.forbidden, ["error": "X-Signature does not match the body"])
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
-            return APIResponse.json(.badRequest, ["error": "body is not a JSON object"])
-        }
+        let message = try APIRequest(parameters: [:], query: [:], contentType: nil, body: body).decode(GenericMessage.self)
         var problems: [String: String] = [:]
-        func field(_ name: String) -> String? {
-            guard let value = object[name] as? String, !value.isEmpty else {
+        func required(_ value: String?, _ name: String) -> String? {
+            guard let value, !value.isEmpty else {
                 problems[name] = "required, a non-empty string"
                 return nil
             }
             return value
         }
-        let from = field("from"), to = field("to"), id = field("id")
-        let text = object["text"] as? String
-        if text == nil { problems["text"] = "required, a string" }
+        let from = required(message.from, "from"), to = required(message.to, "to"), id = required(message.id, "id")
+        if message.text == nil { problems["text"] = "required, a string" }
         let sender = from.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
         let recipient = to.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
         if from != nil && sender == nil { problems["from"] = "not a phone number" }
         if to != nil && recipient == nil { problems["to"] = "not a phone number" }
-        guard problems.isEmpty, let sender, let recipient, let id, let text else {
-            return APIResponse.json(.badRequest, ["error": "invalid fields", "fields": problems])
-        }
+        guard problems.isEmpty, let sender, let recipient, let id, let text = message.text else { throw APIError.invalid(problems) }
         let outcome = try await pipeline.receive(InboundSMS(provider: "generic", providerID: id, sender: sender, recipient: recipient,
                                                             text: text, receivedAt: clock()))
         if !outcome.queued.isEmpty { queued() }
         return Self.acknowledgement(outcome)
     }
 
-    func twilio(_ incoming: Request) async throws -> Response {
+    func twilio(_ request: Request) async throws -> Response {
         guard let token = settings.twilioAuthToken else {
-            return APIResponse.json(.notFound, ["error": "the Twilio webhook is not configured (sms.twilio_auth_token)"])
+            throw APIError.notFound("the Twilio webhook is not configured (sms.twilio_auth_token)")
         }
-        var request = incoming
-        let body = String(decoding: (try await request.collectBody(upTo: settings.maxBody)).readableBytesView, as: UTF8.self)
-        let parameters = WebhookForm.parameters(body)
+        let parameters = WebhookForm.parameters(String(decoding: try await body(of: request), as: UTF8.self))
         let base = settings.publicURL ?? "http://\(request.head.authority ?? "localhost")"
         let url = base + request.uri.string
         guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!] else {
@@ -79,7 +105,7 @@ struct SMSWebhooks: Sendable {
         guard let sid = values["MessageSid"] ?? values["SmsSid"], let from = values["From"], let to = values["To"],
               let sender = PhoneNumber.e164(from, defaultCountryCode: settings.defaultCountryCode),
               let recipient = PhoneNumber.e164(to, defaultCountryCode: settings.defaultCountryCode) else {
-            return APIResponse.json(.badRequest, ["error": "MessageSid, From and To are required phone-number fields"])
+            throw APIError.badRequest("MessageSid, From and To are required phone-number fields")
         }
         let outcome = try await pipeline.receive(InboundSMS(provider: "twilio", providerID: sid, sender: sender, recipient: recipient,
                                                             text: values["Body"] ?? "", receivedAt: clock()))
