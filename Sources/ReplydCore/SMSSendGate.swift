@@ -10,6 +10,23 @@ public enum SMSSendGate {
         case suppress(reason: String)
     }
 
+    /// A queued SMS as the queue sees it when it is about to be claimed.
+    public struct Candidate: Sendable, Equatable {
+        public var intent: String?
+        public var queuedAt: Date
+        public var optedOutAt: Date?
+
+        public init(intent: String?, queuedAt: Date, optedOutAt: Date?) {
+            self.intent = intent
+            self.queuedAt = queuedAt
+            self.optedOutAt = optedOutAt
+        }
+    }
+
+    public static func verdict(_ candidate: Candidate) -> Verdict {
+        verdict(intent: candidate.intent, queuedAt: candidate.queuedAt, optedOutAt: candidate.optedOutAt)
+    }
+
     /// - Parameters:
     ///   - intent: what the queued SMS answers (`SMSKeywords.Intent` raw value, e.g. "opt-out" for a farewell).
     ///   - queuedAt: when it was queued.

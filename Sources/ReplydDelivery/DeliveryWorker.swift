@@ -139,7 +139,8 @@ public final class DeliveryWorker: Service, Sendable {
     private func handle(_ item: OutboundItem) async {
         let outcome = await deliver(item)
         let now = clock()
-        let next = options.schedule.next(after: outcome, attempts: item.attempts + 1, queuedAt: item.createdAt, now: now)
+        let next = item.keepingQuietHours(options.schedule.next(after: outcome, attempts: item.attempts + 1, queuedAt: item.createdAt,
+                                                                now: now))
         do {
             try await queue.complete(item, outcome: outcome, next: next, at: now)
         } catch {

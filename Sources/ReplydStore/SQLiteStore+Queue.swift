@@ -3,7 +3,8 @@ import GRDB
 import ReplydCore
 
 extension SQLiteStore: OutboundQueue {
-    public func claimDue(channel: OutboundChannel, owner: String, now: Date, limit: Int, lease: Duration) async throws -> [OutboundItem] {
+    public func claimDue(channel: OutboundChannel, owner: String, now: Date, limit: Int, lease: Duration,
+                         gate: @Sendable (SMSSendGate.Candidate) -> SMSSendGate.Verdict) async throws -> [OutboundItem] {
         let until = now.addingTimeInterval(lease.timeInterval)
         return try await pool.writeWithoutTransaction { db in
             // A lease is soft state: if a power cut loses it, the item is merely claimable again. So
@@ -14,7 +15,7 @@ extension SQLiteStore: OutboundQueue {
             var items: [OutboundItem] = []
             var suppressed = 0
             try db.inTransaction {
-                (items, suppressed) = try Self.claim(db, channel: channel, owner: owner, now: now, until: until, limit: limit)
+                (items, suppressed) = try Self.claim(db, channel: channel, owner: owner, now: now, until: until, limit: limit, gate: gate)
                 return .commit
             }
             StoreMetrics.reply(channel: channel.rawValue, state: "suppressed", count: suppressed)
@@ -22,8 +23,8 @@ extension SQLiteStore: OutboundQueue {
         }
     }
 
-    private static func claim(_ db: Database, channel: OutboundChannel, owner: String, now: Date, until: Date,
-                              limit: Int) throws -> (items: [OutboundItem], suppressed: Int) {
+    private static func claim(_ db: Database, channel: OutboundChannel, owner: String, now: Date, until: Date, limit: Int,
+                              gate: (SMSSendGate.Candidate) -> SMSSendGate.Verdict) throws -> (items: [OutboundItem], suppressed: Int) {
         // Pick and lease in one transaction. On PostgreSQL this is one UPDATE over a
         // SELECT ... FOR UPDATE SKIP LOCKED; here the single writer makes it atomic.
         // For SMS the opt-out is read in the same transaction, just before the send.
@@ -38,20 +39,24 @@ extension SQLiteStore: OutboundQueue {
         var suppressed = 0
         let claim = try db.cachedStatement(sql: """
             UPDATE outbound SET lease_owner = ?, lease_until = ? WHERE id = ?
-            RETURNING id, envelope_sender, recipient, data, attempts, created_at
+            RETURNING id, envelope_sender, recipient, data, attempts, created_at, notification
             """)
+        let quiet = try db.cachedStatement(sql: "SELECT quiet_hours, time_zone FROM notification WHERE id = ?")
         for row in due {
             let id: Int64 = row["id"]
-            if case .suppress(let reason) = SMSSendGate.verdict(intent: row["intent"], queuedAt: row["created_at"],
-                                                                 optedOutAt: row["opted_out_at"]) {
+            if channel == .sms,
+               case .suppress(let reason) = gate(SMSSendGate.Candidate(intent: row["intent"], queuedAt: row["created_at"],
+                                                                      optedOutAt: row["opted_out_at"])) {
                 try suppress(db, id: id, reason: reason, at: now)
                 suppressed += 1
                 continue
             }
             guard let claimed = try Row.fetchOne(claim, arguments: [owner, until, id]) else { continue }
+            let window = try (claimed["notification"] as Int64?).flatMap { try Row.fetchOne(quiet, arguments: [$0]) }
             items.append(OutboundItem(id: id, envelopeSender: claimed["envelope_sender"], recipient: claimed["recipient"],
                                       data: Array(claimed["data"] as Data), attempts: claimed["attempts"],
-                                      createdAt: claimed["created_at"], resumed: resumed.contains(id)))
+                                      createdAt: claimed["created_at"], resumed: resumed.contains(id),
+                                      quietHours: window?["quiet_hours"], timeZone: window?["time_zone"]))
         }
         return (items, suppressed)
     }
@@ -100,7 +105,7 @@ extension SQLiteStore: OutboundQueue {
                 try db.execute(sql: """
                     UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
                         lease_until = NULL, last_error = ? WHERE id = ?
-                    """, arguments: [try Self.outsideQuietHours(at, outbound: item.id, db: db), detail, item.id])
+                    """, arguments: [at, detail, item.id])
             case .giveUp(let reason):
                 try db.execute(sql: """
                     UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
@@ -114,16 +119,6 @@ extension SQLiteStore: OutboundQueue {
         if let notification, notification.id != nil {
             StoreMetrics.notificationSent(channel: notification.channel)
         }
-    }
-
-    /// A notification's retry moved out of the customer's quiet hours (other items: unchanged).
-    static func outsideQuietHours(_ at: Date, outbound id: Int64, db: Database) throws -> Date {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT n.quiet_hours, n.time_zone FROM outbound o JOIN notification n ON n.id = o.notification WHERE o.id = ?
-            """, arguments: [id]),
-            let window = (row["quiet_hours"] as String?).flatMap(QuietHours.parse),
-            let zone = (row["time_zone"] as String?).flatMap(TimeZone.init(identifier:)) else { return at }
-        return window.nextAllowed(after: at, in: zone)
     }
 
     static func code(in text: String) -> Int? {

@@ -24,7 +24,9 @@ import Testing
         #expect(outcome.queued.first?.message.origin == .notification(id: outcome.id, optOutList: "+48500100200"))
         // The provider failed; the back-off says 22:30 Warsaw time (21:30 UTC).
         let night = afternoon.addingTimeInterval(7.5 * 3600)
-        try await fixture.store.complete(item, outcome: .temporary(host: "p", reason: "503"), next: .retry(at: night), at: afternoon)
+        #expect(item.quietHours != nil && item.timeZone == "Europe/Warsaw")
+        try await fixture.store.complete(item, outcome: .temporary(host: "p", reason: "503"), next: item.keepingQuietHours(.retry(at: night)),
+                                         at: afternoon)
         let due = try await fixture.store.queueEntry(id: item.id)?.nextAttemptAt
         // 08:00 in Warsaw the next day: 07:00 UTC.
         #expect(due == Date(timeIntervalSince1970: 1_795_676_400))
