@@ -109,6 +109,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            // Documents are files, embedded so the binary stays self-contained.
+            resources: [.embedInCode("Resources/openapi.json"), .embedInCode("Resources/index.html"),
+                        .embedInCode("Resources/app.js"), .embedInCode("Resources/app.css")],
             swiftSettings: strict
         ),
         // Wiring: commands, start-up, development certificate, HTTP.

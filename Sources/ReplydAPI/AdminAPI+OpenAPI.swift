@@ -1,10 +1,9 @@
 import Hummingbird
 
 extension AdminAPI {
-    /// `GET /api/v1/openapi.json`, no token needed: the document in `OpenAPIDocument.json`
-    /// (exported to `docs/openapi.json` by `replyd openapi`; a test keeps the two equal and checks
-    /// its operations against `AdminAPI.routes`).
+    /// `GET /api/v1/openapi.json`, no token needed: `Resources/openapi.json` as embedded (a test
+    /// checks its operations against `AdminAPI.routes` and the handlers' answers against its schemas).
     func openAPIDocument() -> Response {
-        APIResponse.bytes(.ok, Array(OpenAPIDocument.json.utf8))
+        APIResponse.bytes(.ok, OpenAPIDocument.bytes)
     }
 }

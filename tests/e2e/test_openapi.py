@@ -1,13 +1,16 @@
-"""The OpenAPI document: valid (openapi-spec-validator), the same as docs/openapi.json, and every
-operation it lists is served (no 404/405 from the router with a token that may call it)."""
+"""The OpenAPI document: valid (openapi-spec-validator), served and printed exactly as the one file in
+the repository (Sources/ReplydAPI/Resources/openapi.json, embedded in the binary; docs/openapi.json
+links to it), and every operation it lists is served (no 404/405 from the router with a token that
+may call it)."""
 import json
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from conftest import ROOT, config_with
+from conftest import BINARY, ROOT, config_with
 
 TOKEN = "openapi-test-token-0123456789"
 CONFIG = config_with() + f"""
@@ -41,8 +44,11 @@ def test_document_is_valid_and_kept_in_the_repository(make_server):
     assert status == 200
     document = json.loads(served)
     validate(document)
-    assert document == json.loads((ROOT / "docs" / "openapi.json").read_text()), \
-        "docs/openapi.json is stale: run `replyd openapi > docs/openapi.json`"
+    source = ROOT / "Sources" / "ReplydAPI" / "Resources" / "openapi.json"
+    assert served == source.read_bytes(), "the binary embeds an older openapi.json: rebuild"
+    assert (ROOT / "docs" / "openapi.json").resolve() == source.resolve()
+    printed = subprocess.run([str(BINARY), "openapi"], capture_output=True, timeout=30, check=True).stdout
+    assert printed == served
 
 
 def test_every_documented_operation_is_served(make_server):
