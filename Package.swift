@@ -143,13 +143,34 @@ let package = Package(
             dependencies: ["ReplydCore", "ReplydPipeline", "ReplydStore"],
             swiftSettings: strict
         ),
-        // What the test targets share: measuring how a parser's cost grows with its input.
-        .target(name: "ReplydTesting", swiftSettings: strict),
+        // What the test targets share: scratch directories, a line-speaking TCP client, replyd's SMTP
+        // listener on an ephemeral port with an in-memory store, measuring how a parser's cost grows.
+        .target(
+            name: "ReplydTesting",
+            dependencies: [
+                "ReplydCore", "ReplydSMTP",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ReplydCoreTests", dependencies: ["ReplydCore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydPipelineTests", dependencies: ["ReplydPipeline", "ReplydStore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydTestingTests", dependencies: ["ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydSMTPTests", dependencies: ["ReplydSMTP", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydDeliveryTests", dependencies: [
+            "ReplydDelivery", "ReplydStore", "ReplydPipeline", "ReplydTesting",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .testTarget(name: "ReplydAppTests", dependencies: [
+            "ReplydApp", "ReplydTesting",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "X509", package: "swift-certificates"),
+        ], swiftSettings: strict),
         .testTarget(name: "ReplydAPITests", dependencies: [
             "ReplydAPI", "ReplydStore", "ReplydTesting",
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),

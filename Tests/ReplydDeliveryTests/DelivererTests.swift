@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import NIOCore
+import ReplydCore
+import ReplydTesting
+import Testing
+@testable import ReplydDelivery
+
+/// The SMTP client against replyd's own listener: what one sends, the other must receive unchanged.
+@Suite struct DelivererTests {
+    func deliverer(port: Int) throws -> Deliverer {
+        try Deliverer(route: DeliveryRoute(mode: .relay(host: "127.0.0.1", port: port, tls: .none, username: nil, password: nil),
+                                           heloName: "replyd.test", caFile: nil, connectTimeout: .seconds(5),
+                                           commandTimeout: .seconds(5), dataTimeout: .seconds(5)),
+                      logger: Logger(label: "test"))
+    }
+
+    func item(_ body: String, to recipient: String = "bob@example.test") -> OutboundItem {
+        let data = Array("From: <jan@replyd.test>\r\nTo: <\(recipient)>\r\nSubject: Auto: hi\r\nAuto-Submitted: auto-replied\r\n\r\n\(body)".utf8)
+        return OutboundItem(id: 1, envelopeSender: "", recipient: recipient, data: data, attempts: 0, createdAt: Date())
+    }
+
+    @Test func aReplyArrivesByteForByteWithANullSender() async throws {
+        let store = MemoryInboundStore()
+        try await TestSMTPServer.run(store: store) { port in
+            // A line that is only a dot, and one that starts with one: the client must stuff both.
+            let client = try deliverer(port: port)
+            let outcome = await client.deliver(item("first\r\n.\r\n.second\r\nlast\r\n"))
+            guard case .delivered(_, let code, _, _) = outcome else {
+                Issue.record("expected delivered, got \(outcome)")
+                return
+            }
+            #expect(code == 250)
+        }
+        let received = try #require(store.received.first)
+        #expect(received.envelopeSender == "" && received.recipients == ["bob@example.test"])
+        #expect(received.raw == item("first\r\n.\r\n.second\r\nlast\r\n").data)
+    }
+
+    @Test func aServerThatCannotStoreIsATemporaryFailure() async throws {
+        try await TestSMTPServer.run(store: MemoryInboundStore(failing: true)) { port in
+            let client = try deliverer(port: port)
+            let outcome = await client.deliver(item("body\r\n"))
+            guard case .temporary(_, let reason) = outcome else {
+                Issue.record("expected temporary, got \(outcome)")
+                return
+            }
+            #expect(reason.hasPrefix("451"))
+        }
+    }
+
+    @Test func aMessageOverTheServersSizeIsAPermanentFailure() async throws {
+        try await TestSMTPServer.run(store: MemoryInboundStore(), limits: .init(maxMessageSize: 1_000)) { port in
+            let client = try deliverer(port: port)
+            let outcome = await client.deliver(item(String(repeating: "x", count: 2_000) + "\r\n"))
+            guard case .permanent(_, let reason) = outcome else {
+                Issue.record("expected permanent, got \(outcome)")
+                return
+            }
+            #expect(reason.hasPrefix("552"))
+        }
+    }
+
+    @Test func nobodyListeningIsATemporaryFailure() async throws {
+        // A port that was just free: nothing listens there now.
+        let port = try await TestSMTPServer.freePort()
+        let client = try deliverer(port: port)
+        let outcome = await client.deliver(item("body\r\n"))
+        guard case .temporary = outcome else {
+            Issue.record("expected temporary, got \(outcome)")
+            return
+        }
+    }
+}
