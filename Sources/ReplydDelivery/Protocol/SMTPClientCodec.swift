@@ -1,3 +1,5 @@
+import ReplydCore
+
 /// The client side's pure pieces of SMTP: reading replies and writing message data.
 public enum SMTPClientCodec {
     /// Reassembles replies from lines (`250-...` continues, `250 ...` ends). Feed one line at a time
