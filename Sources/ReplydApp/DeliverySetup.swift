@@ -9,15 +9,14 @@ extension Configuration {
     /// The delivery worker as configured, or nil in "hold" mode.
     func deliveryWorker(queue: any OutboundQueue, logger: Logger) throws -> DeliveryWorker? {
         let settings = delivery
-        let tls: (String) -> DeliveryRoute.TLSMode = { DeliveryRoute.TLSMode(rawValue: $0) ?? .required }
         let mode: DeliveryRoute.Mode
         switch settings.mode {
-        case "relay":
-            mode = .relay(host: settings.relayHost, port: settings.relayPort, tls: tls(settings.relayTLS),
+        case .relay:
+            mode = .relay(host: settings.relayHost, port: settings.relayPort, tls: Self.tlsMode(settings.relayTLS),
                           username: settings.username, password: settings.password)
-        case "mx":
-            mode = .mx(port: settings.mxPort, tls: tls(settings.mxTLS), resolver: try DNSResolver(server: settings.resolver))
-        default:
+        case .mx:
+            mode = .mx(port: settings.mxPort, tls: Self.tlsMode(settings.mxTLS), resolver: try DNSResolver(server: settings.resolver))
+        case .hold:
             return nil
         }
         let route = DeliveryRoute(
@@ -37,11 +36,20 @@ extension Configuration {
             abort: { deliverer.abortAll() })
     }
 
+    static func tlsMode(_ policy: TLSPolicy) -> DeliveryRoute.TLSMode {
+        switch policy {
+        case .required: .required
+        case .implicit: .implicit
+        case .opportunistic: .opportunistic
+        case .none: .none
+        }
+    }
+
     var deliveryDescription: String {
         switch delivery.mode {
-        case "relay": "relay \(delivery.relayHost):\(delivery.relayPort) (TLS \(delivery.relayTLS))"
-        case "mx": "direct to MX (TLS \(delivery.mxTLS)\(delivery.resolver.map { ", resolver \($0)" } ?? ""))"
-        default: "hold: replies are queued, not sent (set [delivery] mode)"
+        case .relay: "relay \(delivery.relayHost):\(delivery.relayPort) (TLS \(delivery.relayTLS.rawValue))"
+        case .mx: "direct to MX (TLS \(delivery.mxTLS.rawValue)\(delivery.resolver.map { ", resolver \($0)" } ?? ""))"
+        case .hold: "hold: replies are queued, not sent (set [delivery] mode)"
         }
     }
 }

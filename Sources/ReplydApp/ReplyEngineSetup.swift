@@ -13,7 +13,7 @@ extension Configuration {
         return ReplyEngineSettings(
             site: SiteRules(organisationDomains: Set(mail.localDomains), maxDays: replies.maxDays,
                             maxRepliesPerHour: replies.maxPerHour),
-            useMailboxAsEnvelopeSender: replies.envelopeSender == "mailbox",
+            useMailboxAsEnvelopeSender: replies.envelopeSender == .mailbox,
             recipientDelimiter: mail.recipientDelimiter.flatMap(\.first),
             recipients: recipientPolicy,
             listConfirmation: ListConfirmationRules(maxPending: mail.listMaxPending,

@@ -8,7 +8,7 @@ extension Configuration {
     /// The SMS worker and its sender as configured, or nil when `sms.provider` is "none". SMS items
     /// share the durable queue, leases and retry schedule with e-mail; only the hand-off differs.
     func smsWorker(queue: any OutboundQueue, logger: Logger) throws -> (DeliveryWorker, SMSSender)? {
-        guard let kind = SMSProviderSettings.Kind(rawValue: sms.provider) else { return nil }
+        guard let kind = smsProviderKind else { return nil }
         let provider = SMSProviderSettings(
             kind: kind, baseURL: sms.providerURL, twilioAccountSID: sms.twilioAccountSID, twilioAuthToken: sms.twilioAuthToken,
             mprofiAPIKey: sms.mprofiAPIKey, httpToken: sms.httpToken)
@@ -27,8 +27,17 @@ extension Configuration {
         return (worker, sender)
     }
 
+    var smsProviderKind: SMSProviderSettings.Kind? {
+        switch sms.provider {
+        case .none: nil
+        case .twilio: .twilio
+        case .mprofi: .mprofi
+        case .http: .http
+        }
+    }
+
     var smsDescription: String {
-        guard let kind = SMSProviderSettings.Kind(rawValue: sms.provider) else {
+        guard let kind = smsProviderKind else {
             return "hold: SMS replies are queued, not sent (set [sms] provider)"
         }
         return "\(kind.rawValue) at \(sms.providerURL ?? SMSProviderSettings.defaultBaseURL(kind) ?? "?")"

@@ -49,12 +49,10 @@ enum ConfigSchema {
                 bool("enabled", \.replies.enabled),
                 int("max_days", \.replies.maxDays, range: 1...365),
                 int("max_per_hour", \.replies.maxPerHour, range: 1...1_000_000),
-                string("envelope_sender", \.replies.envelopeSender, validate: {
-                    ["null", "mailbox"].contains($0) ? nil : "must be \"null\" (send replies from <>) or \"mailbox\""
-                }),
+                choice("envelope_sender", \.replies.envelopeSender, note: " (\"null\" sends replies from <>)"),
             ],
             "delivery": [
-                string("mode", \.delivery.mode, validate: { ["hold", "relay", "mx"].contains($0) ? nil : "must be \"hold\", \"relay\" or \"mx\"" }),
+                choice("mode", \.delivery.mode),
                 string("helo_name", \.delivery.heloName),
                 int("concurrency", \.delivery.concurrency, range: 1...10_000),
                 int("per_destination", \.delivery.perDestination, range: 1...10_000),
@@ -69,13 +67,11 @@ enum ConfigSchema {
                 optionalString("ca_file", \.delivery.caFile),
                 string("relay_host", \.delivery.relayHost),
                 int("relay_port", \.delivery.relayPort, range: 1...65535),
-                string("relay_tls", \.delivery.relayTLS, validate: {
-                    ["required", "implicit", "opportunistic", "none"].contains($0) ? nil : "must be \"required\", \"implicit\", \"opportunistic\" or \"none\""
-                }),
+                choice("relay_tls", \.delivery.relayTLS),
                 optionalString("username", \.delivery.username),
                 optionalString("password", \.delivery.password),
                 int("mx_port", \.delivery.mxPort, range: 1...65535),
-                string("mx_tls", \.delivery.mxTLS, validate: { ["opportunistic", "required"].contains($0) ? nil : "must be \"opportunistic\" or \"required\"" }),
+                choice("mx_tls", \.delivery.mxTLS, allowed: [.opportunistic, .required]),
                 optionalString("resolver", \.delivery.resolver, validate: { HostPort.parse($0) == nil ? "expected \"address:port\" of a name server" : nil }),
             ],
             "sms": [
@@ -88,9 +84,7 @@ enum ConfigSchema {
                     $0.allSatisfy(\.isNumber) && (1...3).contains($0.count) ? nil : "must be 1 to 3 digits, e.g. \"48\""
                 }),
                 size("max_body", \.sms.maxBody, range: 256...(16 << 20)),
-                string("provider", \.sms.provider, validate: {
-                    ["none", "twilio", "mprofi", "http"].contains($0) ? nil : "must be \"none\", \"twilio\", \"mprofi\" or \"http\""
-                }),
+                choice("provider", \.sms.provider),
                 optionalString("provider_url", \.sms.providerURL, validate: { url in
                     // Credentials travel with every request: clear text only to this machine.
                     let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { url.hasPrefix($0) }
@@ -229,6 +223,21 @@ enum ConfigSchema {
             guard let text = value.string else { return "expected a string, found \(typeName(value))" }
             if let problem = validate(text) { return problem }
             config[keyPath: path] = text
+            return nil
+        }
+    }
+
+    /// One of an enum's words (or of `allowed`), parsed once into the enum.
+    static func choice<Choice: RawRepresentable & CaseIterable & Equatable>(
+        _ key: String, _ path: WritableKeyPath<Configuration, Choice>, allowed: [Choice]? = nil, note: String = ""
+    ) -> ConfigField where Choice.RawValue == String {
+        let allowed = allowed ?? Array(Choice.allCases)
+        let words = allowed.map { "\"\($0.rawValue)\"" }
+        let list = words.count < 2 ? words.joined() : words.dropLast().joined(separator: ", ") + " or " + words.last!
+        return ConfigField(key: key) { value, config in
+            guard let text = value.string else { return "expected a string, found \(typeName(value))" }
+            guard let chosen = Choice(rawValue: text), allowed.contains(chosen) else { return "must be \(list)\(note)" }
+            config[keyPath: path] = chosen
             return nil
         }
     }

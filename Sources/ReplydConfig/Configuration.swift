@@ -83,13 +83,13 @@ public struct Configuration: Sendable, Equatable {
         public var maxPerHour = 100
         /// Envelope sender of replies: "null" (`<>`, RFC 3834) or "mailbox" where a relay or SPF
         /// demands a real one.
-        public var envelopeSender = "null"
+        public var envelopeSender: EnvelopeSender = .null
     }
 
     public struct Delivery: Sendable, Equatable {
         /// "hold" (queue only, nothing leaves), "relay" (a smarthost) or "mx" (direct to the
         /// recipient domain's mail servers).
-        public var mode = "hold"
+        public var mode: DeliveryMode = .hold
         /// EHLO name; empty means server.hostname.
         public var heloName = ""
         public var concurrency = 20
@@ -108,12 +108,12 @@ public struct Configuration: Sendable, Equatable {
         public var relayHost = ""
         public var relayPort = 587
         /// "required" (STARTTLS, verified), "implicit" (TLS from the start, 465), "opportunistic", "none".
-        public var relayTLS = "required"
+        public var relayTLS: TLSPolicy = .required
         public var username: String?
         public var password: String?
         public var mxPort = 25
         /// "opportunistic" (STARTTLS when offered, unverified) or "required" (verified).
-        public var mxTLS = "opportunistic"
+        public var mxTLS: TLSPolicy = .opportunistic
         /// "host:port" of the name server for MX lookups; empty means /etc/resolv.conf.
         public var resolver: String?
     }
@@ -130,7 +130,7 @@ public struct Configuration: Sendable, Equatable {
         public var defaultCountryCode: String? = "48"
         public var maxBody = 64 * 1024
         /// Who sends replies: "none" (queued, nothing leaves), "twilio", "mprofi" or "http".
-        public var provider = "none"
+        public var provider: SMSProviderChoice = .none
         /// The provider API's base URL; empty means the provider's public one (required for "http").
         public var providerURL: String?
         public var twilioAccountSID: String?

@@ -106,27 +106,27 @@ public enum ConfigurationLoader {
             if !fileExists(cert) { problems.append(("tls.certificate", "file not found: \(cert)")) }
             if !fileExists(key) { problems.append(("tls.private_key", "file not found: \(key)")) }
         }
-        if config.delivery.mode == "relay" && config.delivery.relayHost.isEmpty {
+        if config.delivery.mode == .relay && config.delivery.relayHost.isEmpty {
             problems.append(("delivery.relay_host", "is required when delivery.mode is \"relay\""))
         }
         if (config.delivery.username == nil) != (config.delivery.password == nil) {
             problems.append(("delivery.username", "username and password go together"))
         }
-        if config.delivery.username != nil && ["none", "opportunistic"].contains(config.delivery.relayTLS) {
+        if config.delivery.username != nil && !config.delivery.relayTLS.protectsCredentials {
             problems.append(("delivery.relay_tls", "must be \"required\" or \"implicit\" when credentials are set: they never travel in clear text"))
         }
         if let caFile = config.delivery.caFile, !fileExists(caFile) {
             problems.append(("delivery.ca_file", "file not found: \(caFile)"))
         }
         switch config.sms.provider {
-        case "twilio":
+        case .twilio:
             if config.sms.twilioAccountSID == nil { problems.append(("sms.twilio_account_sid", "is required when sms.provider is \"twilio\"")) }
             if config.sms.twilioAuthToken == nil { problems.append(("sms.twilio_auth_token", "is required when sms.provider is \"twilio\"")) }
-        case "mprofi":
+        case .mprofi:
             if config.sms.mprofiAPIKey == nil { problems.append(("sms.mprofi_api_key", "is required when sms.provider is \"mprofi\"")) }
-        case "http":
+        case .http:
             if config.sms.providerURL == nil { problems.append(("sms.provider_url", "is required when sms.provider is \"http\"")) }
-        default:
+        case .none:
             break
         }
         if let caFile = config.sms.providerCAFile, !fileExists(caFile) {
