@@ -85,6 +85,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After the closing reply, input is read only to be dropped (see `.close`).
+        guard session.phase != .closed else { return }
         var incoming = unwrapInboundIn(data)
         buffer?.writeBuffer(&incoming)
         process(context: context)
@@ -196,8 +198,17 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         case nil:
             break
         case .close:
+            let plaintext = session.tls == nil
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
+                guard plaintext else { return context.close(promise: nil) }
+                // A lingering close, as Apache's: closing a socket with unread input (a client that
+                // pipelined a message body behind a command we refused) makes the kernel send a
+                // reset, and a reset can destroy the replies the client has not read yet, the 421
+                // among them. So: end our side (FIN after the replies), drop what still arrives,
+                // and close when the client does or the grace runs out.
+                context.close(mode: .output, promise: nil)
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+                context.eventLoop.assumeIsolated().scheduleTask(in: Self.linger) { context.close(promise: nil) }
             }
             // A client that does not read keeps that write pending for ever: it gets a moment to
             // take the last reply, then the connection goes regardless.
@@ -235,6 +246,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     }
 
     static let closeGrace = TimeAmount.seconds(5)
+    /// How long a closed session still takes (and drops) input so its last replies are read.
+    static let linger = TimeAmount.seconds(2)
 
     /// Reads while nothing is being committed and the client takes our replies.
     private func updateReading(context: ChannelHandlerContext) {

@@ -237,3 +237,24 @@ def test_mail_parameter_without_a_key_is_refused_not_fatal(make_server):
         assert_reply(c.cmd("MAIL FROM:<a@client.test> =x"), "555 5.5.4")
         assert_reply(c.cmd("MAIL FROM:<a@client.test>"), "250 2.1.0")
     assert_still_serves(server)
+
+
+def test_a_closing_reply_is_not_lost_to_a_reset(make_server):
+    """A client pipelines bad commands and then a large body the server will never read as commands:
+    after `max_errors` the session ends with 421. Closing a socket with input still unread makes the
+    kernel send a reset, which can destroy the replies not yet read; the server ends its side first
+    (FIN after the 421) and drops what still arrives, so the client reads every reply and a clean
+    end of stream, and its own writes do not fail."""
+    server = make_server(config_with(smtp={"max_errors": 2}))
+    with RawSMTP(server, timeout=15) as c:
+        c.ehlo()
+        junk = b"".join(b"junk line %d that is not a command at all\r\n" % n for n in range(40_000))
+        c.send(b"BOGUS1\r\nBOGUS2\r\nBOGUS3\r\n" + junk)  # ~1.8 MB; must not fail with a reset
+        received = b""
+        while True:
+            chunk = c.sock.recv(65536)  # a reset raises ConnectionResetError here
+            if not chunk:
+                break
+            received += chunk
+        assert b"421 4.7.0" in received, received[-300:]
+    assert_still_serves(server)
