@@ -48,19 +48,20 @@ public struct AdminAPI: Sendable {
     let addressesChanged: @Sendable () async -> Void
     /// Called after messages were queued (notifications), so the workers look at once.
     let queued: @Sendable () -> Void
-    let status: @Sendable () async throws -> [String: Any]
+    /// Who this server is (version, addresses, start): the edge knows, the API reports it.
+    let identity: @Sendable () -> ServerIdentity
 
     public init(store: any AdminStore, pipeline: MessagePipeline, settings: Settings, clock: @escaping @Sendable () -> Date = { Date() },
                 addressesChanged: @escaping @Sendable () async -> Void = {},
                 queued: @escaping @Sendable () -> Void = {},
-                status: @escaping @Sendable () async throws -> [String: Any] = { [:] }) {
+                identity: @escaping @Sendable () -> ServerIdentity = { ServerIdentity() }) {
         self.store = store
         self.pipeline = pipeline
         self.settings = settings
         self.clock = clock
         self.addressesChanged = addressesChanged
         self.queued = queued
-        self.status = status
+        self.identity = identity
     }
 
     typealias Handler = @Sendable (APIRequest) async throws -> Response
@@ -112,45 +113,33 @@ public struct AdminAPI: Sendable {
         ]
     }
 
+    /// Every operation under `/api/v1`, each behind its own authorisation and the body limit.
     public func register(on router: Router<BasicRequestContext>) {
         let access = APIAccess(tokens: settings.tokens)
-        let maxBody = settings.maxBody
+        let api = router.group(context: APIRequestContext.self)
         for (route, handler) in Self.endpointTable(for: self) {
-            router.on(RouterPath(route.routerPath), method: route.method.http) { request, context in
-                if let area = route.area {
-                    switch access.check(authorization: request.headers[.authorization], area: area, changes: route.changes) {
-                    case .allowed:
-                        break
-                    case .unauthenticated(let reason):
-                        var response = APIResponse.json(.unauthorized, ["error": reason])
-                        response.headers[.wwwAuthenticate] = "Bearer realm=\"replyd\""
-                        return response
-                    case .forbidden(let reason):
-                        return APIResponse.json(.forbidden, ["error": reason])
+            api.group()
+                .add(middleware: ScopeMiddleware(access: access, area: route.area, changes: route.changes))
+                .add(middleware: BodyLimitMiddleware(maxBody: settings.maxBody))
+                .on(RouterPath(route.routerPath), method: route.method.http) { request, context in
+                    var parameters: [String: String] = [:]
+                    for name in route.parameterNames {
+                        let raw = context.parameters.get(name) ?? ""
+                        parameters[name] = raw.removingPercentEncoding ?? raw
+                    }
+                    var query: [String: String] = [:]
+                    for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+                    var incoming = request
+                    // Already collected (and limited) by BodyLimitMiddleware: this is the buffer.
+                    let body = try await incoming.collectBody(upTo: .max)
+                    let apiRequest = APIRequest(parameters: parameters, query: query, contentType: request.headers[.contentType],
+                                                body: Array(body.readableBytesView))
+                    do {
+                        return try await handler(apiRequest)
+                    } catch let error as APIError {
+                        return error.response
                     }
                 }
-                var incoming = request
-                let body: ByteBuffer
-                do {
-                    body = try await incoming.collectBody(upTo: maxBody)
-                } catch {
-                    return APIResponse.json(.contentTooLarge, ["error": "request body over \(maxBody) bytes (api.max_body)"])
-                }
-                var parameters: [String: String] = [:]
-                for name in route.parameterNames {
-                    let raw = context.parameters.get(name) ?? ""
-                    parameters[name] = raw.removingPercentEncoding ?? raw
-                }
-                var query: [String: String] = [:]
-                for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-                let apiRequest = APIRequest(parameters: parameters, query: query, contentType: request.headers[.contentType],
-                                            body: Array(body.readableBytesView))
-                do {
-                    return try await handler(apiRequest)
-                } catch let error as APIError {
-                    return error.response
-                }
-            }
         }
     }
 
@@ -165,14 +154,7 @@ public struct AdminAPI: Sendable {
     }
 
     func getStatus() async throws -> Response {
-        var object = try await status()
-        let figures = try await store.status(now: clock())
-        object["inbound_messages"] = figures.inboundMessages
-        object["inbound_sms"] = figures.inboundSMS
-        object["queued"] = figures.queued
-        object["failed"] = figures.failed
-        object["oldest_queued_at"] = figures.oldestQueuedAt.map { $0.formatted(Date.ISO8601FormatStyle()) } ?? NSNull()
-        object["active_vacations"] = figures.activeVacations
-        return APIResponse.json(.ok, object)
+        let now = clock()
+        return try APIResponse.encode(StatusReport(identity: identity(), figures: try await store.status(now: now), now: now))
     }
 }

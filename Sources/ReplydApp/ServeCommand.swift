@@ -160,9 +160,9 @@ struct ServeCommand: AsyncParsableCommand {
                 smsSender?.nudge()
                 mailSender?.nudge()
             },
-            status: {
-                ["version": ReplydCommand.configuration.version, "smtp": smtpText, "http": httpAddress.withLock { $0 },
-                 "started_at": started.formatted(Date.ISO8601FormatStyle()), "uptime_seconds": Int(Date().timeIntervalSince(started))]
+            identity: {
+                ServerIdentity(version: ReplydCommand.configuration.version, smtp: smtpText, http: httpAddress.withLock { $0 },
+                               startedAt: started)
             })
         let http = HTTPServer.make(host: config.http.listen.host, port: config.http.listen.port,
                                    limits: HTTPLimits(maxConnections: config.http.maxConnections, idleTimeout: config.http.idleTimeout,

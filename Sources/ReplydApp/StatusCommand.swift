@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import ReplydAPI
 import ReplydConfig
 
 struct StatusCommand: AsyncParsableCommand {
@@ -38,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let text = String(buffer: body)
-        guard status == 200, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+        guard status == 200, let report = try? StatusReport.decode(Data(text.utf8)) else {
             printError("\(base)/api/v1/status answered \(status): \(text)")
             throw ExitCode(1)
         }
@@ -46,21 +47,21 @@ struct StatusCommand: AsyncParsableCommand {
             print(text)
             return
         }
-        print(Self.render(object, base: base))
+        print(Self.render(report, base: base))
     }
 
-    static func render(_ object: [String: Any], base: String) -> String {
-        func int(_ key: String) -> Int { (object[key] as? Int) ?? (object[key] as? NSNumber)?.intValue ?? 0 }
-        let uptime = int("uptime_seconds")
-        let queued = (object["queued"] as? [String: Any]) ?? [:]
-        let queue = queued.isEmpty ? "empty" : queued.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    static func render(_ report: StatusReport, base: String) -> String {
+        let uptime = report.uptimeSeconds
+        let queue = report.queued.isEmpty ? "empty"
+            : report.queued.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let stamp = { (date: Date) in date.formatted(Date.ISO8601FormatStyle()) }
         return """
-            replyd \(object["version"] ?? "?") at \(base), up \(uptime / 3600)h \(uptime / 60 % 60)m \(uptime % 60)s (since \(object["started_at"] ?? "?"))
-              smtp:      \(object["smtp"] ?? "?")
-              http:      \(object["http"] ?? "?")
-              received:  \(int("inbound_messages")) messages, \(int("inbound_sms")) SMS
-              queue:     \(queue)\((object["oldest_queued_at"] as? String).map { ", oldest queued at \($0)" } ?? ""); \(int("failed")) failed
-              vacations: \(int("active_vacations")) active
+            replyd \(report.version) at \(base), up \(uptime / 3600)h \(uptime / 60 % 60)m \(uptime % 60)s (since \(stamp(report.startedAt)))
+              smtp:      \(report.smtp)
+              http:      \(report.http)
+              received:  \(report.inboundMessages) messages, \(report.inboundSms) SMS
+              queue:     \(queue)\(report.oldestQueuedAt.map { ", oldest queued at \(stamp($0))" } ?? ""); \(report.failed) failed
+              vacations: \(report.activeVacations) active
             """
     }
 }
