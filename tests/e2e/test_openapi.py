@@ -3,14 +3,19 @@ the repository (Sources/ReplydAPI/Resources/openapi.json, embedded in the binary
 links to it), and every operation it lists is served (no 404/405 from the router with a token that
 may call it)."""
 import json
+import re
 import subprocess
+import urllib.parse
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
-from conftest import BINARY, ROOT, config_with
+from conftest import BINARY, ROOT, config_with, deliver, make_message
 
 TOKEN = "openapi-test-token-0123456789"
 CONFIG = config_with() + f"""
@@ -73,3 +78,108 @@ def test_every_documented_operation_is_served(make_server):
             if template != "/api/v1/openapi.json":
                 assert fetch(server, method.upper(), path, token=None)[0] == 401, (method, path)
     assert operations == 29
+
+
+# --- every handler's answers against the document's schemas -------------------------------------
+
+SCHEMA_CONFIG = config_with(sms={"webhook_secret": "s3cret"},
+                            notifications={"sms_from": "+48500100200", "email_from": "Sklep <sklep@example.test>",
+                                           "quiet_hours": "", "min_gap": "0s"}) + f"""
+[[api.tokens]]
+name = "ops"
+token = "{TOKEN}"
+scopes = ["admin"]
+"""
+
+VACATION = {"start": "2020-01-01", "message": "Na urlopie do {{end}}.", "end": "2099-12-31", "subject": "Urlop: {{original_subject}}"}
+SMS_LIST = {"name": "club", "welcome": "Hi", "farewell": "Bye", "help": "Help", "autoreply": "Thanks"}
+NOTIFICATION = {"order_id": "A-1", "event": "shipped",
+                "customer": {"name": "Ola", "email": "ola@client.test", "phone": "600100200"}}
+
+# (method, path, body): valid calls first (so later reads find something), then ones that must fail.
+CALLS = [
+    ("POST", "/api/v1/mailboxes", {"address": "ola@example.test", "name": "Ola", "aliases": ["o@example.test"]}, 201),
+    ("POST", "/api/v1/mailboxes", {"address": "ola@example.test"}, 409),
+    ("POST", "/api/v1/mailboxes", {"address": "nope"}, 400),
+    ("PUT", "/api/v1/mailboxes/ola@example.test/aliases", {"aliases": ["ola.k@example.test"]}, 200),
+    ("PUT", "/api/v1/mailboxes/ola@example.test/vacation", VACATION, 201),
+    ("PUT", "/api/v1/mailboxes/ola@example.test/vacation", VACATION, 200),
+    ("POST", "/api/v1/mailboxes/ola@example.test/vacation/preview", {"settings": VACATION, "subject": "Faktura"}, 200),
+    ("POST", "/api/v1/mailboxes/ola@example.test/contacts", [{"address": "ann@client.test", "name": "Ann"}], 200),
+    ("PUT", "/api/v1/sms/lists/%2B48500100300", SMS_LIST, 201),
+    ("POST", "/api/v1/notifications", NOTIFICATION, 202),
+    ("POST", "/api/v1/notifications", NOTIFICATION, 409),
+    ("PUT", "/api/v1/notification-templates/shipped/sms/pl", {"body": "Zamówienie {{order_number}} wysłane."}, 200),
+    ("GET", "/api/v1/status", None, 200),
+    ("GET", "/api/v1/mailboxes", None, 200),
+    ("GET", "/api/v1/mailboxes?away=true", None, 200),
+    ("GET", "/api/v1/mailboxes/ola@example.test", None, 200),
+    ("GET", "/api/v1/mailboxes/nobody@example.test", None, 404),
+    ("GET", "/api/v1/mailboxes/ola@example.test/vacation", None, 200),
+    ("GET", "/api/v1/mailboxes/ola@example.test/contacts", None, 200),
+    ("GET", "/api/v1/sms/lists", None, 200),
+    ("GET", "/api/v1/sms/lists/%2B48500100300", None, 200),
+    ("GET", "/api/v1/sms/lists/%2B48500100300/subscriptions?status=out", None, 200),
+    ("GET", "/api/v1/log", None, 200),
+    ("GET", "/api/v1/log?limit=0", None, 400),
+    ("GET", "/api/v1/messages/1", None, 200),
+    ("GET", "/api/v1/queue", None, 200),
+    ("GET", "/api/v1/queue?status=sent", None, 200),
+    ("GET", "/api/v1/notifications/1", None, 200),
+    ("GET", "/api/v1/orders/A-1/notifications", None, 200),
+    ("GET", "/api/v1/notification-templates", None, 200),
+    ("POST", "/api/v1/queue/1/retry", None, 200),
+    ("DELETE", "/api/v1/queue/1", None, 204),
+    ("DELETE", "/api/v1/mailboxes/ola@example.test/contacts/ann@client.test", None, 204),
+    ("DELETE", "/api/v1/sms/lists/%2B48500100300", None, 204),
+    ("DELETE", "/api/v1/mailboxes/ola@example.test/vacation", None, 204),
+    ("DELETE", "/api/v1/mailboxes/ola@example.test", None, 204),
+]
+
+
+def operation_of(document, method, path):
+    """The documented operation a concrete path matches, and its template."""
+    bare = urllib.parse.unquote(path.split("?")[0])
+    for template, item in document["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, bare) and method.lower() in item:
+            return template, item[method.lower()]
+    raise AssertionError(f"{method} {path} is not in the document")
+
+
+def validator_for(document, schema):
+    """A JSON Schema 2020-12 validator for `schema`, whose #/components/... references resolve in the document."""
+    contents = dict(document)
+    contents["x-under-test"] = schema
+    registry = Registry().with_resource("urn:replyd:openapi", Resource.from_contents(contents, default_specification=DRAFT202012))
+    return Draft202012Validator({"$ref": "urn:replyd:openapi#/x-under-test"}, registry=registry)
+
+
+def test_every_answer_matches_its_documented_schema(make_server):
+    server = make_server(SCHEMA_CONFIG)
+    document = json.loads(fetch(server, "GET", "/api/v1/openapi.json", token=None)[1])
+    checked = set()
+    for method, path, body, expected in CALLS:
+        if path == "/api/v1/status":
+            # Something in the log and the queue: a mail to the mailbox, now that it has a vacation.
+            deliver(server, make_message(subject="Faktura", to="ola@example.test"), rcpts=("ola@example.test",))
+        template, operation = operation_of(document, method, path)
+        status, raw = fetch(server, method, path, body=body)
+        assert status == expected, f"{method} {path}: {status} {raw[:300]!r}"
+        responses = operation["responses"]
+        assert str(status) in responses, f"{method} {path} answered {status}, which the document does not list: {raw[:300]!r}"
+        response = responses[str(status)]
+        if "$ref" in response:
+            response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            assert not raw, f"{method} {path} {status}: the document says no body, got {raw[:200]!r}"
+            continue
+        errors = sorted(validator_for(document, schema).iter_errors(json.loads(raw)), key=lambda e: list(e.path))
+        assert not errors, f"{method} {path} {status}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+        checked.add((template, method, status))
+    # Every operation was called at least once.
+    operations = {(t, m.upper()) for t, item in document["paths"].items() for m in item if m in ("get", "post", "put", "delete")}
+    called = {(operation_of(document, m, p)[0], m) for m, p, _, _ in CALLS}
+    assert operations - called <= {("/api/v1/openapi.json", "GET")}
+    assert len(checked) >= 25
