@@ -11,20 +11,73 @@ struct APIRequest: Sendable {
 
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
 
-    /// Decodes the JSON body; a body that does not decode is a 400 naming what is wrong.
+    /// Decodes the JSON body; a body that does not decode is a 400 naming every field that is wrong.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let decoded = try decodeCollecting(type)
+        guard decoded.problems.isEmpty else { throw APIError.invalid(decoded.problems) }
+        return decoded.value
+    }
+
+    /// A body decoded as far as it goes, and the fields of the wrong JSON type (set to null to get
+    /// past them), for a caller that validates further and answers one 400 naming all problems.
+    struct Decoded<T> {
+        var value: T
+        var problems: [String: String]
+    }
+
+    func decodeCollecting<T: Decodable>(_ type: T.Type) throws -> Decoded<T> {
         guard !body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
-        do {
-            return try JSONDecoder().decode(type, from: Data(body))
-        } catch DecodingError.typeMismatch(let expected, let context) {
-            throw APIError.invalid([Self.path(context.codingPath): "expected \(Self.describe(expected))"])
-        } catch DecodingError.valueNotFound(let expected, let context) {
-            throw APIError.invalid([Self.path(context.codingPath): "expected \(Self.describe(expected)), found null"])
-        } catch DecodingError.keyNotFound(let key, let context) {
-            throw APIError.invalid([Self.path(context.codingPath + [key]): "required"])
-        } catch {
+        guard var tree = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
             throw APIError.badRequest("the body is not valid JSON")
         }
+        var problems: [String: String] = [:]
+        var nulled: [any CodingKey]?
+        // Each round names a field or climbs one level; both are bounded by the body's length.
+        for _ in 0...(2 * body.count) {
+            do {
+                let data = try JSONSerialization.data(withJSONObject: tree, options: [.fragmentsAllowed])
+                return Decoded(value: try JSONDecoder().decode(type, from: data), problems: problems)
+            } catch DecodingError.typeMismatch(let expected, let context) {
+                let field = Self.path(context.codingPath)
+                guard problems[field] == nil, !context.codingPath.isEmpty else { break }
+                problems[field] = "expected \(Self.describe(expected))"
+                nulled = context.codingPath
+                tree = Self.nulling(tree, at: context.codingPath[...])
+            } catch DecodingError.valueNotFound(let expected, let context) {
+                // The null we put there is not allowed (an array element, a required field): null the
+                // enclosing value instead, which may be optional.
+                if let last = nulled, Self.path(last) == Self.path(context.codingPath), !last.isEmpty {
+                    let parent = Array(last.dropLast())
+                    guard !parent.isEmpty else { break }
+                    nulled = parent
+                    tree = Self.nulling(tree, at: parent[...])
+                    continue
+                }
+                let field = Self.path(context.codingPath)
+                if problems[field] == nil { problems[field] = "expected \(Self.describe(expected)), found null" }
+                break
+            } catch DecodingError.keyNotFound(let key, let context) {
+                problems[Self.path(context.codingPath + [key])] = "required"
+                break
+            } catch {
+                throw APIError.badRequest("the body is not valid JSON")
+            }
+        }
+        throw APIError.invalid(problems)
+    }
+
+    /// `tree` with the value at `path` replaced by null (optional fields then decode as absent).
+    static func nulling(_ tree: Any, at path: ArraySlice<any CodingKey>) -> Any {
+        guard let key = path.first else { return NSNull() }
+        if let index = key.intValue, var array = tree as? [Any], array.indices.contains(index) {
+            array[index] = nulling(array[index], at: path.dropFirst())
+            return array
+        }
+        if var object = tree as? [String: Any], let value = object[key.stringValue] {
+            object[key.stringValue] = nulling(value, at: path.dropFirst())
+            return object
+        }
+        return tree
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

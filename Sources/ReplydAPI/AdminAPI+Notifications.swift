@@ -70,11 +70,12 @@ extension AdminAPI {
 
     func createNotification(_ request: APIRequest) async throws -> Response {
         let setup = try notificationSetup()
-        let form = try request.decode(NotificationForm.self)
+        let form = try request.decodeCollecting(NotificationForm.self)
         let notification: NotificationRequest
-        switch form.validate(events: setup.rules.events, defaultCountryCode: settings.defaultCountryCode) {
-        case .success(let valid): notification = valid
-        case .failure(let problems): throw APIError.invalid(problems.fields)
+        switch form.value.validate(events: setup.rules.events, defaultCountryCode: settings.defaultCountryCode) {
+        case .success(let valid) where form.problems.isEmpty: notification = valid
+        case .success: throw APIError.invalid(form.problems)
+        case .failure(let problems): throw APIError.invalid(problems.fields.merging(form.problems) { _, wrongType in wrongType })
         }
         let outcome = try await pipeline.notify(notification, setup: setup, at: clock())
         if case .duplicateNotification(let previous) = outcome.inbound {

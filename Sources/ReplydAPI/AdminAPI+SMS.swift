@@ -59,11 +59,12 @@ extension AdminAPI {
 
     func putSMSList(_ request: APIRequest) async throws -> Response {
         let key = try smsListKey(request)
-        let form = try request.decode(SMSListForm.self)
+        let form = try request.decodeCollecting(SMSListForm.self)
         let list: SMSList
-        switch form.validate(number: key.number, prefix: key.prefix, lists: try await store.smsLists()) {
-        case .success(let valid): list = valid
-        case .failure(let problems): throw APIError.invalid(problems.fields)
+        switch form.value.validate(number: key.number, prefix: key.prefix, lists: try await store.smsLists()) {
+        case .success(let valid) where form.problems.isEmpty: list = valid
+        case .success: throw APIError.invalid(form.problems)
+        case .failure(let problems): throw APIError.invalid(problems.fields.merging(form.problems) { _, wrongType in wrongType })
         }
         let existed = try await store.smsList(key: list.key) != nil
         try await store.setSMSList(list, at: clock())

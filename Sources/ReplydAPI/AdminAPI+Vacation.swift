@@ -28,10 +28,12 @@ extension AdminAPI {
     }
 
     func validated(_ request: APIRequest) throws -> Vacation {
-        let form = try request.decode(VacationForm.self)
-        switch form.validate(mailbox: request.parameter("address"), site: site, now: clock()) {
-        case .success(let vacation): return vacation
-        case .failure(let problems): throw APIError.invalid(problems.fields.mapKeys { $0 == "mailbox" ? "address" : $0 })
+        let form = try request.decodeCollecting(VacationForm.self)
+        switch form.value.validate(mailbox: request.parameter("address"), site: site, now: clock()) {
+        case .success(let vacation) where form.problems.isEmpty: return vacation
+        case .success: throw APIError.invalid(form.problems)
+        case .failure(let problems):
+            throw APIError.invalid(problems.fields.mapKeys { $0 == "mailbox" ? "address" : $0 }.merging(form.problems) { _, wrongType in wrongType })
         }
     }
 

@@ -194,6 +194,11 @@ def test_validation_names_each_field(make_server):
     status, body = call(server, "POST", "/api/v1/notifications", {"order_id": "A", "event": "shipped", "customer": {"name": "X", "email": "x@y.test"},
                                                                  "data": {"order_number": 5}})
     assert status == 400 and "data.order_number" in body["fields"]
+    # A field of the wrong JSON type is named beside the others, not instead of them.
+    status, body = call(server, "POST", "/api/v1/notifications", {"order_id": "", "event": "teleported", "force": "yes",
+                                                                 "customer": {"name": 7, "email": "x@y.test"}})
+    assert status == 400 and body["fields"].keys() == {"order_id", "event", "force", "customer.name"}, body
+    assert body["fields"]["force"] == "expected true or false" and body["fields"]["customer.name"] == "expected a string"
     assert db_query(server, "SELECT id FROM notification") == []
 
 
