@@ -9,9 +9,7 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest

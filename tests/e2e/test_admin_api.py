@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 
-from conftest import config_with, db_query, deliver, make_message, only_reply, reply_body
+from conftest import config_with, deliver, make_message, only_reply, reply_body
+from helpers import api_call
 
 ADMIN = "admin-token-0123456789abcdef"
 READER = "read-token-0123456789abcdef"
@@ -39,18 +40,7 @@ def api_server(make_server):
 
 
 def call(server, method, path, body=None, token=ADMIN, content_type="application/json", raw=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    headers = {"Content-Type": content_type} if data is not None else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            payload = response.read()
-            return response.status, (json.loads(payload) if payload else None), response.headers
-    except urllib.error.HTTPError as error:
-        payload = error.read()
-        return error.code, (json.loads(payload) if payload else None), error.headers
+    return api_call(server, method, path, body=body, token=token, content_type=content_type, raw=raw)
 
 
 def quote(address):

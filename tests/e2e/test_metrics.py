@@ -3,38 +3,13 @@ by reason, replies queued/sent/deferred/failed per channel, SMS in, queue gauges
 import hashlib
 import hmac
 import json
-import re
 import smtplib
 import time
 import urllib.request
 
 from conftest import config_with, deliver, make_message, set_vacation
+from helpers import metric, scrape
 from smtp_sink import SMTPSink
-
-
-def scrape(server):
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/metrics", timeout=10) as response:
-        assert response.headers["Content-Type"].startswith("text/plain")
-        text = response.read().decode()
-    values = {}
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        name, value = line.rsplit(" ", 1)
-        values[name] = float(value)
-    return values
-
-
-def metric(values, name, **labels):
-    """The value of one series, labels in any order (0 when absent)."""
-    for series, value in values.items():
-        match = re.fullmatch(r"([^{]+)(?:\{(.*)\})?", series)
-        if match.group(1) != name:
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-        if found == {k: str(v) for k, v in labels.items()}:
-            return value
-    return 0
 
 
 def test_counters_after_a_known_sequence(make_server):

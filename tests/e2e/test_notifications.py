@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import config_with, db_query, make_test_pki
-from test_metrics import metric, scrape
+from helpers import api_call, metric, scrape
 from sms_provider import SMSProvider
 from smtp_sink import SMTPSink
 
@@ -77,16 +77,7 @@ def notify_config(pki=None, provider=None, sink=None, **notifications):
 
 
 def call(server, method, path, body=None, token=TOKEN):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    return api_call(server, method, path, body=body, token=token)[:2]
 
 
 def notify(server, order, event, customer=None, data=None, **extra):

@@ -8,7 +8,6 @@ import subprocess
 import urllib.parse
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -16,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from conftest import BINARY, ROOT, config_with, deliver, make_message
+from helpers import http_request
 
 TOKEN = "openapi-test-token-0123456789"
 CONFIG = config_with() + f"""
@@ -30,17 +30,7 @@ EXAMPLES = {"address": "jan@example.test", "contact": "ann@client.test", "list":
 
 
 def fetch(server, method, path, token=TOKEN, body=None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}", method=method, headers=headers, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    return http_request(server, method, path, body=body, token=token)[:2]
 
 
 def test_document_is_valid_and_kept_in_the_repository(make_server):

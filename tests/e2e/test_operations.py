@@ -2,9 +2,8 @@
 lines, and retention (raw content pruned after N days, decisions and delivery records kept)."""
 import json
 import sqlite3
-import subprocess
 
-from conftest import BINARY, config_with, db_query, deliver, make_message, set_vacation
+from conftest import config_with, db_query, deliver, make_message, set_vacation
 
 TOKEN = "status-token-0123456789abcdef"
 TOKENS = f"""

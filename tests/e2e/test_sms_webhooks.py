@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 
 from conftest import DEFAULT_CONFIG, db_query
+from helpers import http_request
 
 SECRET = "s3cret-webhook"
 TOKEN = "twilio-token-123"
@@ -34,12 +35,7 @@ def sms_server(make_server):
 
 
 def post(server, path, body: bytes, headers):
-    request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}", data=body, method="POST", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    return http_request(server, "POST", path, raw=body, headers=headers)[:2]
 
 
 def inbound(server, sender, text, message_id, secret=SECRET, signature=None):

@@ -3,8 +3,8 @@ import smtplib
 import socket
 import time
 
-from conftest import (RawSMTP, assert_reply, assert_still_serves, config_with, deliver, make_message,
-                      queued_id, send_mail, stored, table_counts)
+from conftest import (RawSMTP, assert_reply, assert_still_serves, config_with, make_message, queued_id, stored,
+                      table_counts)
 
 
 def message_of_size(size: int, subject="sized") -> bytes:

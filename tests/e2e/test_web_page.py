@@ -7,7 +7,6 @@ built from strings).
 
 A screenshot of the end state (or of the failure) goes to $REPLYD_ARTIFACTS/web-page.png (default
 <repo>/test-artifacts/), the whole page to web-page-full.png."""
-import json
 import re
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ from selenium.webdriver.common.keys import Keys
 
 from browser import artifacts_dir, console_messages, save_full_page_screenshot, start_chromium, wait_for
 from conftest import config_with, deliver, make_message
+from helpers import api_call
 
 ADMIN = "web-admin-token-0123456789abcdef"
 TOKENS = """
@@ -32,18 +32,7 @@ XSS_NAME = '<img src="x" id="pwned"><b>Robot</b>'
 
 
 def call(server, method, path, body=None, token=ADMIN):
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Authorization": f"Bearer {token}"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}", data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            payload = response.read()
-            return response.status, (json.loads(payload) if payload else None)
-    except urllib.error.HTTPError as error:
-        payload = error.read()
-        return error.code, (json.loads(payload) if payload else None)
+    return api_call(server, method, path, body=body, token=token)[:2]
 
 
 # --- small page helpers (explicit waits only) ------------------------------------------------------
