@@ -162,7 +162,11 @@ let package = Package(
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydTestingTests", dependencies: ["ReplydTesting"], swiftSettings: strict),
-        .testTarget(name: "ReplydSMTPTests", dependencies: ["ReplydSMTP", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydSMTPTests", dependencies: [
+            "ReplydSMTP", "ReplydTesting",
+            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "ReplydDeliveryTests", dependencies: [
             "ReplydDelivery", "ReplydStore", "ReplydPipeline", "ReplydTesting",
             .product(name: "Logging", package: "swift-log"),

@@ -153,7 +153,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             }
             // lineLength excludes the LF.
             let wasInData = session.isInData
-            if wasInData { dataBytes += lineLength + 1 } else { waitStarted = .now() }
+            if wasInData { dataBytes += lineLength + 1 } else { waitStarted = context.eventLoop.now }
             if discardingLongLine {
                 discardingLongLine = false
                 pending.moveReaderIndex(forwardBy: lineLength + 1)
@@ -338,7 +338,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     /// A new wait begins now (greeting, a new phase, a committed message, a TLS handshake).
     private func restartDeadline(context: ChannelHandlerContext) {
-        waitStarted = .now()
+        waitStarted = context.eventLoop.now
         dataBytes = 0
         timeout?.cancel()
         timeout = nil
@@ -366,7 +366,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             self.timeout = nil
             guard !self.awaitingCommit, self.session.phase != .closed else { return }
-            if NIODeadline.now() < self.deadline {
+            if context.eventLoop.now < self.deadline {
                 self.schedule(context: context)
                 return
             }
