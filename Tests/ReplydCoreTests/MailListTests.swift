@@ -1,4 +1,5 @@
 import Foundation
+import ReplydTesting
 import Testing
 @testable import ReplydCore
 
@@ -49,12 +50,9 @@ import Testing
 
     func decide(subject: String?, body: String = "hello", headers extra: String = "", sender: String = "ewa@klient.pl",
                 facts: SMSFacts = SMSFacts()) -> MailListDecision {
-        let reverse: SMTPCommand.ReversePath = sender.isEmpty ? .null : .mailbox(try! MailAddress.parse(Substring(sender)).get())
         let headers = "From: Ewa <ewa@klient.pl>\r\nTo: news@firma.pl\r\n" + (subject.map { "Subject: \($0)\r\n" } ?? "") + extra
-        let received = ReceivedMessage(reversePath: reverse, recipients: ["news@firma.pl"], helo: "h", esmtp: true,
-                                       remoteAddress: "192.0.2.1", tls: nil, body8bit: false, smtputf8: false,
-                                       data: Array((headers + "\r\n" + body + "\r\n").utf8))
-        return MailListPolicy.decide(message: InboundMessage(received: received, receivedAt: now), list: list, facts: facts, now: now)
+        let message = TestMessages.inbound(from: sender, to: ["news@firma.pl"], headers: headers, body: body + "\r\n", bare: true, at: now)
+        return MailListPolicy.decide(message: message, list: list, facts: facts, now: now)
     }
 
     @Test func keywordInSubjectOrFirstLine() {
@@ -94,10 +92,8 @@ import Testing
     func decide(subject: String, recipient: String = "news@firma.pl", facts: SMSFacts = SMSFacts(),
                 confirmation: ListConfirmationFacts, headers extra: String = "") -> MailListDecision {
         let headers = "From: Ewa <ewa@klient.pl>\r\nTo: news@firma.pl\r\nSubject: \(subject)\r\n" + extra
-        let received = ReceivedMessage(reversePath: .mailbox(MailAddress(localPart: "ewa", domain: "klient.pl")), recipients: [recipient],
-                                       helo: "h", esmtp: true, remoteAddress: "192.0.2.1", tls: nil, body8bit: false, smtputf8: false,
-                                       data: Array((headers + "\r\nbody\r\n").utf8))
-        return MailListPolicy.decide(message: InboundMessage(received: received, receivedAt: now), list: list, facts: facts,
+        let message = TestMessages.inbound(to: [recipient], headers: headers, bare: true, at: now)
+        return MailListPolicy.decide(message: message, list: list, facts: facts,
                                      confirmation: confirmation, rules: rules, now: now)
     }
 

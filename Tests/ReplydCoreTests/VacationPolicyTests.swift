@@ -1,4 +1,5 @@
 import Foundation
+import ReplydTesting
 import Testing
 @testable import ReplydCore
 
@@ -15,12 +16,7 @@ struct PolicyCase {
     var now = Date(timeIntervalSince1970: 2_000_000)
 
     var message: InboundMessage {
-        let reverse: SMTPCommand.ReversePath = sender.isEmpty ? .null
-            : .mailbox(try! MailAddress.parse(Substring(sender)).get())
-        let received = ReceivedMessage(reversePath: reverse, recipients: [recipient], helo: "h", esmtp: true,
-                                       remoteAddress: "192.0.2.1", tls: nil, body8bit: false, smtputf8: false,
-                                       data: Array((headers + "\r\nbody\r\n").utf8))
-        return InboundMessage(received: received, receivedAt: now)
+        TestMessages.inbound(from: sender, to: [recipient], headers: headers, bare: true, at: now)
     }
 
     var decision: Decision {

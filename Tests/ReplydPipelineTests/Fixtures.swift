@@ -10,7 +10,7 @@ struct Fixture {
     let scratch: ScratchDirectory
     let store: SQLiteStore
     let pipeline: MessagePipeline
-    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let start = TestMessages.now
     static let engine = ReplyEngineSettings(site: SiteRules(organisationDomains: ["firma.pl"]),
                                             makeMessageID: { "<\(UUID().uuidString)@test>" })
 
@@ -28,11 +28,7 @@ struct Fixture {
 
     static func mail(from sender: String = "ewa@klient.pl", to recipients: [String] = ["jan@firma.pl"], subject: String = "s",
                      at date: Date, headers: String = "", body: String = "body") -> InboundMessage {
-        let data = Array("From: \(sender)\r\nTo: \(recipients.joined(separator: ", "))\r\nSubject: \(subject)\r\n\(headers)\r\n\(body)\r\n".utf8)
-        let received = ReceivedMessage(reversePath: .mailbox(try! MailAddress.parse(Substring(sender)).get()),
-                                       recipients: recipients, helo: "h", esmtp: true, remoteAddress: "192.0.2.1",
-                                       tls: nil, body8bit: false, smtputf8: false, data: data)
-        return InboundMessage(received: received, receivedAt: date)
+        TestMessages.inbound(from: sender, to: recipients, subject: subject, headers: headers, body: body + "\r\n", at: date)
     }
 
     static func sms(_ text: String, id: String, from sender: String = "+48600700800", to recipient: String = "+48500100200",

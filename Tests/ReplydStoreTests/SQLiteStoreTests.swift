@@ -20,11 +20,8 @@ import Testing
     }
 
     func message(_ subject: String, extraHeader: String = "", recipients: [String] = ["bob@example.test"]) -> InboundMessage {
-        let data = Array("Subject: \(subject)\r\nMessage-ID: <\(subject)@t>\r\n\(extraHeader)\r\nZażółć\r\n".utf8)
-        let received = ReceivedMessage(reversePath: .mailbox(MailAddress(localPart: "ann", domain: "b.test")),
-                                       recipients: recipients, helo: "client.test", esmtp: true,
-                                       remoteAddress: "192.0.2.7", tls: nil, body8bit: true, smtputf8: false, data: data)
-        return InboundMessage(received: received, receivedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        TestMessages.inbound(from: "ann@b.test", to: recipients, subject: nil,
+                             headers: "Subject: \(subject)\r\nMessage-ID: <\(subject)@t>\r\n\(extraHeader)", body: "Zażółć\r\n", bare: true)
     }
 
     @Test func recordsAndReadsBackNewestFirst() async throws {
