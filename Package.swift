@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydSMS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -27,13 +27,28 @@ struct APIRequest: Sendable {
 
     func decodeCollecting<T: Decodable>(_ type: T.Type) throws -> Decoded<T> {
         guard !body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
+        // The common case costs one decode; only a body with a wrong type takes the slow path.
+        do {
+            return Decoded(value: try JSONDecoder().decode(type, from: Data(body)), problems: [:])
+        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
+            // Collect every wrong type below.
+        } catch DecodingError.typeMismatch {
+            throw APIError.badRequest("the body is not the JSON \(T.self is any Collection.Type ? "array" : "object") expected")
+        } catch DecodingError.keyNotFound(let key, let context) {
+            throw APIError.invalid([Self.path(context.codingPath + [key]): "required"])
+        } catch DecodingError.valueNotFound(let expected, let context) {
+            throw APIError.invalid([Self.path(context.codingPath): "expected \(Self.describe(expected)), found null"])
+        } catch {
+            throw APIError.badRequest("the body is not valid JSON")
+        }
         guard var tree = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
             throw APIError.badRequest("the body is not valid JSON")
         }
         var problems: [String: String] = [:]
         var nulled: [any CodingKey]?
-        // Each round names a field or climbs one level; both are bounded by the body's length.
-        for _ in 0...(2 * body.count) {
+        // Each round re-decodes the whole body, so the rounds are capped: a body with more wrong
+        // fields than that gets the first ones named (linear cost, whatever the body holds).
+        for _ in 0..<Self.maxRounds {
             do {
                 let data = try JSONSerialization.data(withJSONObject: tree, options: [.fragmentsAllowed])
                 return Decoded(value: try JSONDecoder().decode(type, from: data), problems: problems)
@@ -65,6 +80,8 @@ struct APIRequest: Sendable {
         }
         throw APIError.invalid(problems)
     }
+
+    static let maxRounds = 16
 
     /// `tree` with the value at `path` replaced by null (optional fields then decode as absent).
     static func nulling(_ tree: Any, at path: ArraySlice<any CodingKey>) -> Any {

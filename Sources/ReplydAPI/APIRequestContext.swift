@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Logging
 
 /// The admin API's request context: the basic one, plus who called once `ScopeMiddleware` has
@@ -52,7 +53,7 @@ struct BodyLimitMiddleware: RouterMiddleware {
         var request = request
         do {
             _ = try await request.collectBody(upTo: maxBody)
-        } catch {
+        } catch is NIOTooManyBytesError {
             return APIResponse.json(.contentTooLarge, ["error": "request body over \(maxBody) bytes (api.max_body)"])
         }
         return try await next(request, context)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ReplydConfig
 import ReplydCore
 import ReplydPipeline
@@ -41,7 +42,7 @@ public struct SMSWebhooks: Sendable {
         var request = incoming
         do {
             return Array(try await request.collectBody(upTo: settings.maxBody).readableBytesView)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError.tooLarge("request body over \(settings.maxBody) bytes (sms.max_body)")
         }
     }
@@ -66,17 +67,18 @@ public struct SMSWebhooks: Sendable {
         guard WebhookSignatures.verifySHA256(header: header, body: body, secret: secret) else {
             return APIResponse.json(.forbidden, ["error": "X-Signature does not match the body"])
         }
-        let message = try APIRequest(parameters: [:], query: [:], contentType: nil, body: body).decode(GenericMessage.self)
-        var problems: [String: String] = [:]
+        let decoded = try APIRequest(parameters: [:], query: [:], contentType: nil, body: body).decodeCollecting(GenericMessage.self)
+        let message = decoded.value
+        var problems = decoded.problems
         func required(_ value: String?, _ name: String) -> String? {
             guard let value, !value.isEmpty else {
-                problems[name] = "required, a non-empty string"
+                if problems[name] == nil { problems[name] = "required, a non-empty string" }
                 return nil
             }
             return value
         }
         let from = required(message.from, "from"), to = required(message.to, "to"), id = required(message.id, "id")
-        if message.text == nil { problems["text"] = "required, a string" }
+        if message.text == nil && problems["text"] == nil { problems["text"] = "required, a string" }
         let sender = from.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
         let recipient = to.flatMap { PhoneNumber.e164($0, defaultCountryCode: settings.defaultCountryCode) }
         if from != nil && sender == nil { problems["from"] = "not a phone number" }

@@ -353,9 +353,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         var allowance = environment.dataTimeout
         if environment.minDataRate > 0 {
             // Only bytes a message can hold earn time: past the size limit (or in a discarded
-            // over-long line) a client gains nothing. The configuration caps the size at 2 GiB, so
-            // credited x 10^9 stays below Int64.max.
-            let credited = Int64(min(dataBytes, environment.settings.maxMessageSize + environment.maxLineLength))
+            // over-long line) a client gains nothing. Clamped so that credited x 10^9 cannot overflow
+            // whatever size a caller configures (the configuration file allows at most 2 GiB).
+            let credited = min(Int64(min(dataBytes, environment.settings.maxMessageSize + environment.maxLineLength)),
+                               Int64.max / 1_000_000_000)
             allowance = allowance + .nanoseconds(credited * 1_000_000_000 / Int64(environment.minDataRate))
         }
         return waitStarted + allowance

@@ -1,4 +1,5 @@
 import Foundation
+import ReplydTesting
 import Testing
 @testable import ReplydAPI
 
@@ -44,5 +45,39 @@ import Testing
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+}
+
+@Suite struct APIRequestDecodeCostTests {
+    struct Contact: Decodable { var address: String; var name: String? }
+
+    @Test func aTopLevelOfTheWrongKindIsNamedAsSuch() {
+        do {
+            _ = try APIRequest(parameters: [:], query: [:], contentType: nil, body: Array("[]".utf8)).decode(APIRequestDecodeTests.Form.self)
+            Issue.record("expected a 400")
+        } catch APIError.badRequest(let message) {
+            #expect(message.contains("object"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    /// Every element of a long array with a wrong-typed optional field: the rounds are capped, so the
+    /// cost stays linear in the body and the answer names the first ones.
+    @Test func manyWrongFieldsCostLinearTime() {
+        let unit = #"{"address":"a@b.test","name":0},"#
+        let growth = CPUCost.growth(runs: 1, input: { size in
+            Array(("[" + String(repeating: unit, count: size / unit.utf8.count) + #"{"address":"a@b.test"}]"#).utf8)
+        }) { (body: [UInt8]) in
+            do {
+                _ = try APIRequest(parameters: [:], query: [:], contentType: nil, body: body).decode([Contact].self)
+                Issue.record("wrong types were accepted")
+            } catch APIError.invalid(let fields) {
+                #expect(fields.count == APIRequest.maxRounds)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        #expect(growth.isLinear, "\(growth)")
     }
 }
