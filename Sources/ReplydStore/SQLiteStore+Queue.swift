@@ -79,46 +79,71 @@ extension SQLiteStore: OutboundQueue {
         }
     }
 
+    /// One delivery's result, as the worker reports it.
+    struct Completion: Sendable {
+        var item: OutboundItem
+        var outcome: DeliveryOutcome
+        var next: RetrySchedule.Next
+        var at: Date
+    }
+
+    /// Group-committed like inbound mail: results that arrive together share one transaction and one
+    /// fsync. The worker hears back only after the one holding its result has committed, and a far
+    /// side's 250 is never recorded before it was received, so the at-least-once window stays as it
+    /// was (a crash before the commit means the item is sent again after its lease).
     public func complete(_ item: OutboundItem, outcome: DeliveryOutcome, next: RetrySchedule.Next, at now: Date) async throws {
-        let notification = try await pool.write { db -> (channel: String, id: Int64?)? in
-            let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
-            switch outcome {
-            case .delivered(let remote, let replyCode, let text, let version):
-                (kind, host, code, detail, tls) = ("delivered", remote, replyCode, text, version)
-            case .temporary(let remote, let reason):
-                (kind, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
-            case .permanent(let remote, let reason):
-                (kind, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
-            }
-            let note = item.resumed ? " [resumed after an interrupted attempt: may be a duplicate]" : ""
-            try db.execute(sql: """
-                INSERT INTO delivery_attempt (outbound, attempted_at, remote_host, outcome, reply_code, detail, tls_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [item.id, now, host, kind, code, detail + note, tls])
-            switch next {
-            case .done:
-                try db.execute(sql: """
-                    UPDATE outbound SET status = 'sent', sent_at = ?, remote_host = ?, attempts = attempts + 1,
-                        lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?
-                    """, arguments: [now, host, item.id])
-            case .retry(let at):
-                try db.execute(sql: """
-                    UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
-                        lease_until = NULL, last_error = ? WHERE id = ?
-                    """, arguments: [at, detail, item.id])
-            case .giveUp(let reason):
-                try db.execute(sql: """
-                    UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
-                        lease_until = NULL, last_error = ? WHERE id = ?
-                    """, arguments: [reason, item.id])
-            }
-            guard case .done = next else { return nil }
-            let row = try Row.fetchOne(db, sql: "SELECT channel, notification FROM outbound WHERE id = ?", arguments: [item.id])
-            return row.map { ($0["channel"], $0["notification"]) }
-        }
+        let notification = try await completions.submit(Completion(item: item, outcome: outcome, next: next, at: now))
         if let notification, notification.id != nil {
             StoreMetrics.notificationSent(channel: notification.channel)
         }
+    }
+
+    static func commitCompletions(_ batch: [Completion], pool: DatabasePool) async throws -> [NotificationSent?] {
+        let started = ContinuousClock.now
+        let results = try await pool.write { db in try batch.map { try Self.record($0, db: db) } }
+        StoreMetrics.committed(duration: ContinuousClock.now - started)
+        return results
+    }
+
+    /// The channel and notification of an item marked sent (for the notification metrics).
+    typealias NotificationSent = (channel: String, id: Int64?)
+
+    static func record(_ completion: Completion, db: Database) throws -> NotificationSent? {
+        let (item, now, next) = (completion.item, completion.at, completion.next)
+        let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
+        switch completion.outcome {
+        case .delivered(let remote, let replyCode, let text, let version):
+            (kind, host, code, detail, tls) = ("delivered", remote, replyCode, text, version)
+        case .temporary(let remote, let reason):
+            (kind, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
+        case .permanent(let remote, let reason):
+            (kind, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
+        }
+        let note = item.resumed ? " [resumed after an interrupted attempt: may be a duplicate]" : ""
+        try db.cachedStatement(sql: """
+            INSERT INTO delivery_attempt (outbound, attempted_at, remote_host, outcome, reply_code, detail, tls_version)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [item.id, now, host, kind, code, detail + note, tls])
+        switch next {
+        case .done:
+            try db.cachedStatement(sql: """
+                UPDATE outbound SET status = 'sent', sent_at = ?, remote_host = ?, attempts = attempts + 1,
+                    lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?
+                """).execute(arguments: [now, host, item.id])
+        case .retry(let at):
+            try db.cachedStatement(sql: """
+                UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
+                    lease_until = NULL, last_error = ? WHERE id = ?
+                """).execute(arguments: [at, detail, item.id])
+        case .giveUp(let reason):
+            try db.cachedStatement(sql: """
+                UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
+                    lease_until = NULL, last_error = ? WHERE id = ?
+                """).execute(arguments: [reason, item.id])
+        }
+        guard case .done = next else { return nil }
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT channel, notification FROM outbound WHERE id = ?"), arguments: [item.id])
+        return row.map { ($0["channel"], $0["notification"]) }
     }
 
     static func code(in text: String) -> Int? {

@@ -9,6 +9,7 @@ import ReplydPipeline
 /// `kill -9`. The pipeline group-commits concurrent messages into one `transaction` (one fsync).
 public final class SQLiteStore: AdminStore, Sendable {
     let pool: DatabasePool
+    let completions: GroupCommitter<Completion, NotificationSent?>
 
     public init(path: String) throws {
         var configuration = GRDB.Configuration()
@@ -25,6 +26,7 @@ public final class SQLiteStore: AdminStore, Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Schema.migrator.migrate(pool)
         self.pool = pool
+        self.completions = GroupCommitter { batch in try await Self.commitCompletions(batch, pool: pool) }
     }
 
     /// Opens an existing database for reading only (`replyd log` beside a running server).
@@ -39,6 +41,7 @@ public final class SQLiteStore: AdminStore, Sendable {
             throw OutdatedDatabase(path: path)
         }
         self.pool = pool
+        self.completions = GroupCommitter { _ in throw DatabaseError(resultCode: .SQLITE_READONLY) }
     }
 
     public struct OutdatedDatabase: Error, CustomStringConvertible {

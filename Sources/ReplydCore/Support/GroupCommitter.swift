@@ -6,8 +6,8 @@ import Synchronization
 /// If a batch fails, its items are retried one by one, so a single bad item fails alone and the
 /// others are still committed: no caller is told "stored" for something that was rolled back, and no
 /// caller is failed because of someone else's item.
-final class GroupCommitter<Item: Sendable, Result: Sendable>: Sendable {
-    typealias Write = @Sendable ([Item]) async throws -> [Result]
+public final class GroupCommitter<Item: Sendable, Result: Sendable>: Sendable {
+    public typealias Write = @Sendable ([Item]) async throws -> [Result]
 
     private struct Pending: Sendable {
         var items: [(Item, CheckedContinuation<Result, any Error>)] = []
@@ -17,11 +17,11 @@ final class GroupCommitter<Item: Sendable, Result: Sendable>: Sendable {
     private let write: Write
     private let pending = Mutex(Pending())
 
-    init(write: @escaping Write) {
+    public init(write: @escaping Write) {
         self.write = write
     }
 
-    func submit(_ item: Item) async throws -> Result {
+    public func submit(_ item: Item) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             let startDrain = pending.withLock { state in
                 state.items.append((item, continuation))
