@@ -33,23 +33,22 @@ final class SMTPClientConnection: Sendable {
 
     static func connect(host: String, port: Int, implicitTLS: (NIOSSLContext, String)?, timeout: TimeAmount,
                         group: any EventLoopGroup) async throws -> SMTPClientConnection {
-        let channel = try await ClientBootstrap(group: group)
+        // The handler is kept from the initializer: looking it up after the connect fails when the
+        // server has already hung up (its handlers are gone), which hid what the server said.
+        let (channel, handler) = try await ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let (context, name) = implicitTLS {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: context, serverHostname: serverName(name)))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ReplyHandler())
+                    let handler = ReplyHandler()
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
             }
-            .connect(host: host, port: port)
-            .get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ReplyHandler.self), eventLoop: channel.eventLoop)
-        }.get()
         return SMTPClientConnection(channel: channel, handler: handler)
     }
 

@@ -64,11 +64,3 @@ public enum TestSMTPServer {
     }
 }
 
-extension TestSMTPServer {
-    /// A loopback port nothing listens on (bound, then released).
-    public static func freePort() async throws -> Int {
-        var port = 0
-        try await run(store: MemoryInboundStore()) { port = $0 }
-        return port
-    }
-}
