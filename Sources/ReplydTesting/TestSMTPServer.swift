@@ -25,12 +25,15 @@ public final class MemoryInboundStore: InboundStore {
 /// replyd's own SMTP listener on an ephemeral loopback port, for tests on either side of a
 /// conversation (a client's, or delivery's).
 public enum TestSMTPServer {
+    /// Time-outs default to minutes: Swift Testing runs every test at once on a cooperative pool
+    /// of one thread per core, so on a small machine a test can wait many seconds between two of
+    /// its own steps while CPU-bound tests hold the threads. A test about time-outs sets its own.
     public struct Limits: Sendable {
         public var perIP = 10
-        public var commandTimeout: Duration = .seconds(10)
+        public var commandTimeout: Duration = .seconds(300)
         public var maxMessageSize = 100_000
 
-        public init(perIP: Int = 10, commandTimeout: Duration = .seconds(10), maxMessageSize: Int = 100_000) {
+        public init(perIP: Int = 10, commandTimeout: Duration = .seconds(300), maxMessageSize: Int = 100_000) {
             self.perIP = perIP
             self.commandTimeout = commandTimeout
             self.maxMessageSize = maxMessageSize
@@ -45,7 +48,7 @@ public enum TestSMTPServer {
                                             recipients: RecipientPolicy(localDomains: ["example.test"], catchAll: true))
         let server = SMTPServer(
             options: .init(host: "127.0.0.1", port: 0, settings: settings, maxLineLength: 1000, maxConnections: 20,
-                           maxConnectionsPerIP: limits.perIP, commandTimeout: limits.commandTimeout, dataTimeout: .seconds(10),
+                           maxConnectionsPerIP: limits.perIP, commandTimeout: limits.commandTimeout, dataTimeout: .seconds(300),
                            spoolDirectory: scratch.url.path, shutdownGrace: .seconds(1), sslContext: nil),
             store: store, logger: Logger(label: "test-smtp"))
         let address = try await server.bind()
