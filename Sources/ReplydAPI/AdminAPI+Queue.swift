@@ -3,23 +3,6 @@ import Hummingbird
 
 /// `/api/v1/queue`: what `replyd queue` lists, retries and drops.
 extension AdminAPI {
-    struct QueueItem: Encodable, Sendable {
-        var id: Int64
-        var channel: String
-        var kind: String
-        var intent: String?
-        var status: String
-        var recipient: String
-        var envelopeSender: String
-        var subject: String?
-        var createdAt: Date
-        var nextAttemptAt: Date
-        var attempts: Int
-        var lastError: String?
-        var sentAt: Date?
-        var remoteHost: String?
-    }
-
     func listQueue(_ request: APIRequest) async throws -> Response {
         let (limit, offset) = try request.paging()
         let statuses = ["pending", "deferred", "sent", "failed", "dropped", "suppressed"]
@@ -28,17 +11,19 @@ extension AdminAPI {
             throw APIError.invalid(["status": "must be one of \(statuses.joined(separator: ", "))"])
         }
         let (entries, total) = try await store.queuePage(status: wanted, limit: limit, offset: offset)
-        let items = entries
-            .map { QueueItem(id: $0.id, channel: $0.channel, kind: $0.kind, intent: $0.intent, status: $0.displayStatus, recipient: $0.recipient,
-                             envelopeSender: $0.envelopeSender, subject: $0.subject, createdAt: $0.createdAt,
-                             nextAttemptAt: $0.nextAttemptAt, attempts: $0.attempts, lastError: $0.lastError,
-                             sentAt: $0.sentAt, remoteHost: $0.remoteHost) }
+        let items = entries.map(AdminReports.QueueItem.init)
         return try APIResponse.encode(Page(items: items, total: total, limit: limit, offset: offset))
     }
 
     func queueID(_ request: APIRequest) throws -> Int64 {
         guard let id = Int64(request.parameter("id")), id > 0 else { throw APIError.invalid(["id": "must be a positive queue id"]) }
         return id
+    }
+
+    func getQueueItem(_ request: APIRequest) async throws -> Response {
+        let id = try queueID(request)
+        guard let item = try await AdminReports(store: store).queueItem(id: id) else { throw APIError.notFound("no queue item \(id)") }
+        return try APIResponse.encode(item)
     }
 
     func retryQueueItem(_ request: APIRequest) async throws -> Response {

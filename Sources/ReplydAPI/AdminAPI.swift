@@ -104,6 +104,7 @@ public struct AdminAPI: Sendable {
             route(.GET, "/messages/{id}", "log") { api, request in try await api.explainMessage(request) },
             route(.GET, "/queue", "queue") { api, request in try await api.listQueue(request) },
             route(.POST, "/queue/{id}/retry", "queue") { api, request in try await api.retryQueueItem(request) },
+            route(.GET, "/queue/{id}", "queue") { api, request in try await api.getQueueItem(request) },
             route(.DELETE, "/queue/{id}", "queue") { api, request in try await api.dropQueueItem(request) },
             route(.POST, "/notifications", "notify") { api, request in try await api.createNotification(request) },
             route(.GET, "/notifications/{id}", "notify") { api, request in try await api.getNotification(request) },

@@ -7,7 +7,7 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Manage the contacts that contacts-only replies answer. Owner * means organisation-wide.",
-        subcommands: [Add.self, Import.self])
+        subcommands: [Add.self, Import.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add one contact.")
@@ -25,6 +25,22 @@ struct ContactsCommand: AsyncParsableCommand {
             try await store.addContacts(owner: owner, [(normalized, name)], at: Date())
             try store.close()
             print("contact \(normalized) added for \(owner.lowercased())")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a mailbox's contacts (or the organisation-wide ones, owner *).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The mailbox the contacts belong to, or * for everyone.") var owner: String
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            guard let store = try common.storeIfPresent(config) else { return }
+            for contact in try await store.contacts(owner: owner, limit: Int.max, offset: 0).items {
+                print(json ? JSONLine.encode(["address": contact.address, "name": contact.name ?? NSNull()] as [String: Any])
+                    : "\(contact.address)\(contact.name.map { "  \(LogFormat.sanitize($0))" } ?? "")")
+            }
         }
     }
 

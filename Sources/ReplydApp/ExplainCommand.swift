@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReplydAPI
 import ReplydCore
 import ReplydStore
 
@@ -10,9 +11,19 @@ struct ExplainCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Argument(help: "The message ID (from `replyd log`).") var id: Int64
+    @Flag(help: "Print what GET /api/v1/messages/{id} returns: the message, its header fields and bytes (base64), every decision and reply.")
+    var json = false
 
     func run() async throws {
         let store = try common.openExistingStore(try common.loadConfig().configuration)
+        if json {
+            guard let explanation = try await AdminReports(store: store).explanation(message: id) else {
+                printError("no message with ID \(id)")
+                throw ExitCode(1)
+            }
+            print(try AdminReports.json(explanation))
+            return
+        }
         guard let message = try await store.inbound(id: id) else {
             printError("no message with ID \(id)")
             throw ExitCode(1)

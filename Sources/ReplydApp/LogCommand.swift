@@ -89,4 +89,12 @@ enum LogFormat {
     static func sanitize(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
     }
+
+    /// A whole message for a terminal: its line breaks kept, every other control character a space.
+    static func sanitizeLines(_ text: String) -> String {
+        // "\r\n" is one Character in Swift: split on scalars, not Characters.
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in sanitize(String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line[...]))) }
+            .joined(separator: "\n")
+    }
 }

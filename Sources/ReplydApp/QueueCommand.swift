@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import ReplydAPI
 import ReplydStore
 
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "The outbound queue: pending, deferred and failed replies with their last error.",
-        subcommands: [List.self, Retry.self, Drop.self],
+        subcommands: [List.self, Show.self, Retry.self, Drop.self],
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
@@ -32,6 +33,7 @@ struct QueueCommand: AsyncParsableCommand {
                         "created_at": LogFormat.timestamp(entry.createdAt), "next_attempt_at": LogFormat.timestamp(entry.nextAttemptAt),
                         "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
                         "sent_at": entry.sentAt.map(LogFormat.timestamp) ?? NSNull(), "remote_host": entry.remoteHost ?? NSNull(),
+                        "message": entry.inboundMessage ?? NSNull(), "notification": entry.notification ?? NSNull(),
                     ]
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
@@ -51,6 +53,33 @@ struct QueueCommand: AsyncParsableCommand {
                 if let error = entry.lastError { line += "\n    last error: \(LogFormat.sanitize(error))" }
                 print(line)
             }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One item of any status: where it goes, every attempt, and what it sends.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Print what GET /api/v1/queue/{id} returns (the content base64).") var json = false
+        @Argument var id: Int64
+
+        func run() async throws {
+            let store = try common.openExistingStore(try common.loadConfig().configuration)
+            guard let entry = try await store.queueEntry(id: id) else {
+                printError("no queue item \(id)")
+                throw ExitCode(1)
+            }
+            if json {
+                print(try AdminReports.json(try await AdminReports(store: store).queueItem(id: id)))
+                return
+            }
+            let to = entry.channel == "sms" ? "sms to \(entry.recipient)" : "to <\(entry.recipient)> from <\(entry.envelopeSender)>"
+            print("\(entry.id)  \(entry.displayStatus)  \(entry.kind)  \(to)")
+            for attempt in try await store.attempts(outbound: id) {
+                let code = attempt.replyCode.map { " \($0)" } ?? ""
+                print("  \(LogFormat.timestamp(attempt.at))  \(attempt.outcome)\(code)  \(attempt.host ?? "-")  \(LogFormat.sanitize(attempt.detail))")
+            }
+            print("")
+            print(LogFormat.sanitizeLines(String(decoding: try await store.outboundData(id: id) ?? [], as: UTF8.self)))
         }
     }
 

@@ -7,7 +7,7 @@ struct SMSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sms",
         abstract: "SMS lists and tools.",
-        subcommands: [Preview.self, ListSet.self, Lists.self])
+        subcommands: [Preview.self, ListSet.self, Lists.self, Log.self, Subscriber.self])
 
     struct ListSet: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -74,6 +74,49 @@ struct SMSCommand: AsyncParsableCommand {
             if lists.isEmpty { print("no sms lists") }
             for list in lists {
                 print("\(list.key)  \(list.name)\(list.autoreply == nil ? "" : "  autoreply")\(list.subscribersOnly ? "  subscribers only" : "")")
+            }
+        }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the newest inbound SMS, newest first, with what was done about each.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "One JSON object per line.") var json = false
+        @Option(help: "How many messages to show.") var limit: Int = 20
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            guard let store = try common.storeIfPresent(config) else { return }
+            for sms in try await store.recentSMS(limit: limit) {
+                if json {
+                    print(JSONLine.encode([
+                        "id": sms.id, "provider": sms.provider, "provider_id": sms.providerID, "sender": sms.sender,
+                        "recipient": sms.recipient, "text": sms.text, "received_at": LogFormat.timestamp(sms.receivedAt),
+                        "list": sms.list ?? NSNull(), "intent": sms.intent ?? NSNull(), "action": sms.action ?? NSNull(),
+                        "reason": sms.reason ?? NSNull(), "outbound": sms.outbound ?? NSNull(),
+                    ] as [String: Any]))
+                    continue
+                }
+                let outcome = sms.action == "reply" ? "answered (outbound \(sms.outbound.map(String.init) ?? "?"))" : "not answered: \(sms.reason ?? "?")"
+                print("\(sms.id)  \(LogFormat.timestamp(sms.receivedAt))  \(sms.sender) -> \(sms.recipient)  \(sms.intent ?? "-")  \(outcome)")
+                print("    \(LogFormat.sanitize(sms.text))")
+            }
+        }
+    }
+
+    struct Subscriber: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A number's subscription on each SMS list (in or out), e.g. to check an opt-out.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "One JSON object per line.") var json = false
+        @Argument(help: "The number, in E.164 (+48…).") var number: String
+
+        func run() async throws {
+            let config = try common.loadConfig().configuration
+            guard let store = try common.storeIfPresent(config) else { return }
+            let subscriptions = try await store.smsSubscriptions(number: number)
+            if subscriptions.isEmpty && !json { print("\(number) is on no list") }
+            for subscription in subscriptions {
+                print(json ? JSONLine.encode(["list": subscription.list, "status": subscription.status]) : "\(subscription.list)  \(subscription.status)")
             }
         }
     }

@@ -200,10 +200,13 @@ extension SQLiteStore: OutboundQueue {
     }
 
     static func queueEntry(_ row: Row) -> QueueEntry {
-        QueueEntry(id: row["id"], channel: row["channel"], kind: row["kind"], intent: row["intent"], status: row["status"], recipient: row["recipient"],
-                   envelopeSender: row["envelope_sender"], subject: row["subject"], createdAt: row["created_at"],
-                   nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"], lastError: row["last_error"],
-                   sentAt: row["sent_at"], remoteHost: row["remote_host"])
+        var entry = QueueEntry(id: row["id"], channel: row["channel"], kind: row["kind"], intent: row["intent"], status: row["status"],
+                               recipient: row["recipient"], envelopeSender: row["envelope_sender"], subject: row["subject"],
+                               createdAt: row["created_at"], nextAttemptAt: row["next_attempt_at"], attempts: row["attempts"],
+                               lastError: row["last_error"], sentAt: row["sent_at"], remoteHost: row["remote_host"])
+        entry.inboundMessage = row["inbound_message"]
+        entry.notification = row["notification"]
+        return entry
     }
 
     /// `queue retry`: due now, failed items back in the queue.
@@ -233,10 +236,14 @@ extension SQLiteStore: OutboundQueue {
         }
     }
 
-    public func attempts(outbound id: Int64) async throws -> [(Date, String?, String, String)] {
+    public func attempts(outbound id: Int64) async throws -> [AttemptRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT attempted_at, remote_host, outcome, detail FROM delivery_attempt WHERE outbound = ? ORDER BY id",
-                             arguments: [id]).map { ($0["attempted_at"], $0["remote_host"], $0["outcome"], $0["detail"]) }
+            try Row.fetchAll(db, sql: """
+                SELECT attempted_at, remote_host, outcome, reply_code, detail FROM delivery_attempt WHERE outbound = ? ORDER BY id
+                """, arguments: [id]).map {
+                AttemptRecord(at: $0["attempted_at"], host: $0["remote_host"], outcome: $0["outcome"], replyCode: $0["reply_code"],
+                              detail: $0["detail"])
+            }
         }
     }
 }

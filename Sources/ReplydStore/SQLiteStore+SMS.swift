@@ -53,4 +53,21 @@ extension SQLiteStore {
             return (items, total)
         }
     }
+
+    public func recentSMS(limit: Int) async throws -> [InboundSMSRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM inbound_sms ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                InboundSMSRecord(id: $0["id"], provider: $0["provider"], providerID: $0["provider_id"], sender: $0["sender"],
+                                 recipient: $0["recipient"], text: $0["text"], receivedAt: $0["received_at"], list: $0["list"],
+                                 intent: $0["intent"], action: $0["action"], reason: $0["reason"], outbound: $0["outbound"])
+            }
+        }
+    }
+
+    public func smsSubscriptions(number: String) async throws -> [(list: String, status: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT list, status FROM sms_subscription WHERE number = ? ORDER BY list", arguments: [number])
+                .map { (list: $0["list"], status: $0["status"]) }
+        }
+    }
 }

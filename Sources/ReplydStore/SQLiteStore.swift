@@ -63,7 +63,7 @@ public final class SQLiteStore: AdminStore, Sendable {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, channel, received_at, envelope_sender, subject, message_id, remote_address,
-                       tls_version, size
+                       tls_version, helo, size
                 FROM inbound_message WHERE id <= ? ORDER BY id DESC LIMIT ?
                 """, arguments: [maxID, limit])
             let recipientStatement = try db.cachedStatement(sql: "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position")
@@ -79,6 +79,7 @@ public final class SQLiteStore: AdminStore, Sendable {
                     recipients: try String.fetchAll(recipientStatement, arguments: [id]),
                     subject: row["subject"], messageID: row["message_id"],
                     remoteAddress: row["remote_address"], tlsVersion: row["tls_version"], size: row["size"])
+                summary.helo = row["helo"]
                 let decisions = try Row.fetchAll(decisionStatement, arguments: [id])
                 summary.decisions = decisions.map { decision in
                     decision["action"] == "reply" ? "replied" : (decision["reason"] as String? ?? "suppressed")

@@ -69,6 +69,6 @@ import Testing
         #expect(state.attempts == Dictionary(uniqueKeysWithValues: recipients.map { ($0, $0 == "r0@a.test" ? 2 : 1) }))
         let retried = try #require(try await store.queueEntries(includeSent: true, limit: 10).first { $0.recipient == "r0@a.test" })
         #expect(retried.attempts == 2)
-        #expect(try await store.attempts(outbound: retried.id).map(\.2) == ["temporary", "delivered"])
+        #expect(try await store.attempts(outbound: retried.id).map(\.outcome) == ["temporary", "delivered"])
     }
 }

@@ -56,7 +56,7 @@ import Testing
         #expect(byID[2]?.lastError == "451 4.7.1 later")
         #expect(byID[2]?.nextAttemptAt == now.addingTimeInterval(120))
         #expect(byID[3]?.status == "failed")
-        #expect(try await store.attempts(outbound: 1).map(\.2) == ["delivered"])
+        #expect(try await store.attempts(outbound: 1).map(\.outcome) == ["delivered"])
         // retry brings the failed one back; drop takes the deferred one out.
         #expect(try await store.retryNow(3, at: now) == .done)
         #expect(try await store.drop(2, at: now) == .done)

@@ -37,6 +37,8 @@ public protocol AdminStore: InboundLogReader {
     func decisions(message id: Int64) async throws -> [DecisionRecord]
     /// A message's bytes as received (nil once retention removed them).
     func rawMessage(id: Int64) async throws -> [UInt8]?
+    /// A message's header fields as stored, in order (none once retention removed them).
+    func headerFields(message id: Int64) async throws -> [HeaderField]
     /// A queued message's bytes as they are sent.
     func outboundData(id: Int64) async throws -> [UInt8]?
 
@@ -48,8 +50,8 @@ public protocol AdminStore: InboundLogReader {
     func queueEntry(id: Int64) async throws -> QueueEntry?
     func retryNow(_ id: Int64, at now: Date) async throws -> QueueChange
     func drop(_ id: Int64, at now: Date) async throws -> QueueChange
-    /// (attempted at, remote host, outcome, detail), oldest first.
-    func attempts(outbound id: Int64) async throws -> [(Date, String?, String, String)]
+    /// Oldest first.
+    func attempts(outbound id: Int64) async throws -> [AttemptRecord]
 
     // MARK: Lists
 
@@ -58,6 +60,10 @@ public protocol AdminStore: InboundLogReader {
     func smsList(key: String) async throws -> SMSList?
     /// The list goes; its subscriptions (opt-outs included) stay.
     func deleteSMSList(key: String) async throws -> Bool
+    /// Newest first.
+    func recentSMS(limit: Int) async throws -> [InboundSMSRecord]
+    /// A number's subscription on every list it has one on: (list key, `in` or `out`).
+    func smsSubscriptions(number: String) async throws -> [(list: String, status: String)]
     func smsSubscriptions(list: String, status: String?, limit: Int, offset: Int) async throws
         -> (items: [SMSSubscriptionRecord], total: Int)
     func setMailList(_ list: MailList, at now: Date) async throws

@@ -158,6 +158,10 @@ public struct QueueEntry: Sendable, Equatable {
     public var lastError: String?
     public var sentAt: Date?
     public var remoteHost: String?
+    /// The inbound message it answers (nil for a notification, or once retention removed it).
+    public var inboundMessage: Int64?
+    /// The notification it carries.
+    public var notification: Int64?
 
     /// As `replyd queue` and the API show it: `pending` (never tried), `deferred` (tried, will retry),
     /// or the stored status.
@@ -184,6 +188,26 @@ public struct QueueEntry: Sendable, Equatable {
         self.lastError = lastError
         self.sentAt = sentAt
         self.remoteHost = remoteHost
+    }
+}
+
+/// One delivery attempt of a queued item, as recorded.
+public struct AttemptRecord: Sendable, Equatable {
+    public var at: Date
+    /// The host that answered; nil when none was reached.
+    public var host: String?
+    /// `delivered`, `temporary` or `permanent`.
+    public var outcome: String
+    /// The SMTP (or HTTP) status code of the answer that decided it; nil when there was none.
+    public var replyCode: Int?
+    public var detail: String
+
+    public init(at: Date, host: String?, outcome: String, replyCode: Int?, detail: String) {
+        self.at = at
+        self.host = host
+        self.outcome = outcome
+        self.replyCode = replyCode
+        self.detail = detail
     }
 }
 
@@ -238,5 +262,42 @@ public struct StoreStatus: Sendable, Equatable {
         self.failed = failed
         self.oldestQueuedAt = oldestQueuedAt
         self.activeVacations = activeVacations
+    }
+}
+
+/// An inbound SMS as received, with what was done about it.
+public struct InboundSMSRecord: Sendable, Equatable {
+    public var id: Int64
+    public var provider: String
+    public var providerID: String
+    public var sender: String
+    /// The number it was sent to (ours).
+    public var recipient: String
+    public var text: String
+    public var receivedAt: Date
+    /// The key of the list it was routed to; nil when none.
+    public var list: String?
+    /// `opt-in`, `opt-out`, `help` or `message`.
+    public var intent: String?
+    /// `reply` or `none`.
+    public var action: String?
+    public var reason: String?
+    /// The queued answer.
+    public var outbound: Int64?
+
+    public init(id: Int64, provider: String, providerID: String, sender: String, recipient: String, text: String, receivedAt: Date,
+                list: String?, intent: String?, action: String?, reason: String?, outbound: Int64?) {
+        self.id = id
+        self.provider = provider
+        self.providerID = providerID
+        self.sender = sender
+        self.recipient = recipient
+        self.text = text
+        self.receivedAt = receivedAt
+        self.list = list
+        self.intent = intent
+        self.action = action
+        self.reason = reason
+        self.outbound = outbound
     }
 }

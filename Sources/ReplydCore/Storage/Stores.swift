@@ -24,6 +24,8 @@ public struct InboundSummary: Sendable, Equatable, Codable {
     public var messageID: String?
     public var remoteAddress: String
     public var tlsVersion: String?
+    /// The name the client gave in EHLO or HELO.
+    public var helo: String?
     public var size: Int
     /// One entry per decided recipient: `replied` or the suppression reason.
     public var decisions: [String] = []
