@@ -78,8 +78,10 @@ public struct AdminReports: Sendable {
         var outcome: String
         var replyCode: Int?
         var detail: String
+        var tlsVersion: String?
 
         init(_ record: AttemptRecord) {
+            tlsVersion = record.tlsVersion
             at = record.at
             host = record.host
             outcome = record.outcome
@@ -140,6 +142,10 @@ public struct AdminReports: Sendable {
         /// The inbound message it answers.
         var message: Int64?
         var notification: Int64?
+        /// The mailbox a vacation reply answers for.
+        var mailbox: String?
+        /// The key of the mail or SMS list whose answer it is.
+        var list: String?
         /// Only for one item: the bytes as they are sent (base64) and every attempt.
         var content: String?
         var deliveryAttempts: [AttemptItem]?
@@ -161,6 +167,8 @@ public struct AdminReports: Sendable {
             remoteHost = entry.remoteHost
             message = entry.inboundMessage
             notification = entry.notification
+            mailbox = entry.mailbox
+            list = entry.listKey
         }
     }
 

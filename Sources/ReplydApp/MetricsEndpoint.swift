@@ -24,16 +24,21 @@ struct MetricsEndpoint: Sendable {
         return MetricsEndpoint(registry: registry, store: store)
     }
 
+    static func gauge(_ name: String, _ help: String) -> MetricNameDescriptor {
+        // The unit is part of each name already ("_seconds"); an empty one adds nothing.
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("/metrics") { _, _ in
             let status = try await store.status(now: Date())
             for channel in ["email", "sms"] {
-                registry.makeGauge(name: "replyd_queue_depth", labels: [("channel", channel)]).set(Double(status.queued[channel] ?? 0))
+                registry.makeGauge(descriptor: Self.gauge("replyd_queue_depth", "Items waiting to be sent."), labels: [("channel", channel)]).set(Double(status.queued[channel] ?? 0))
             }
-            registry.makeGauge(name: "replyd_queue_failed").set(Double(status.failed))
-            registry.makeGauge(name: "replyd_queue_oldest_age_seconds")
+            registry.makeGauge(descriptor: Self.gauge("replyd_queue_failed", "Items that failed for good.")).set(Double(status.failed))
+            registry.makeGauge(descriptor: Self.gauge("replyd_queue_oldest_age_seconds", "Age of the oldest item waiting."))
                 .set(status.oldestQueuedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
-            registry.makeGauge(name: "replyd_vacations_active").set(Double(status.activeVacations))
+            registry.makeGauge(descriptor: Self.gauge("replyd_vacations_active", "Vacation replies switched on now.")).set(Double(status.activeVacations))
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }

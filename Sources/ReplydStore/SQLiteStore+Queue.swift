@@ -206,6 +206,8 @@ extension SQLiteStore: OutboundQueue {
                                lastError: row["last_error"], sentAt: row["sent_at"], remoteHost: row["remote_host"])
         entry.inboundMessage = row["inbound_message"]
         entry.notification = row["notification"]
+        entry.listKey = row["list_key"]
+        entry.mailbox = entry.listKey == nil ? row["mailbox"] : nil
         return entry
     }
 
@@ -239,10 +241,10 @@ extension SQLiteStore: OutboundQueue {
     public func attempts(outbound id: Int64) async throws -> [AttemptRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT attempted_at, remote_host, outcome, reply_code, detail FROM delivery_attempt WHERE outbound = ? ORDER BY id
+                SELECT attempted_at, remote_host, outcome, reply_code, detail, tls_version FROM delivery_attempt WHERE outbound = ? ORDER BY id
                 """, arguments: [id]).map {
                 AttemptRecord(at: $0["attempted_at"], host: $0["remote_host"], outcome: $0["outcome"], replyCode: $0["reply_code"],
-                              detail: $0["detail"])
+                              detail: $0["detail"], tlsVersion: $0["tls_version"])
             }
         }
     }

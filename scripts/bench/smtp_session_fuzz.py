@@ -302,7 +302,7 @@ class SessionGrammar:
     def _transaction(self, b: _Builder, rng: random.Random, index: int, txn: int, esmtp: bool,
                      pipelined: bool, tags: list[str]) -> bool:
         """MAIL, RCPTs, DATA and the message. Returns True when the session ends inside it."""
-        r, limits = self.rates, self.limits
+        r = self.rates
         smtputf8 = esmtp and rng.random() < 0.1
         body8bit = esmtp and rng.random() < 0.5
         sender = _sender(rng, smtputf8)

@@ -3,6 +3,8 @@
 Each test gets its own data directory, certificate directory and configuration file, so tests are
 parallel-safe. The binary is taken from $REPLYD_BIN (scripts/test sets it) or .build/debug/replyd.
 """
+import base64
+import json
 import os
 import re
 import signal
@@ -31,10 +33,6 @@ class Server:
         self.proc = None
         self.output = []
         self.start()
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "replyd.sqlite"
 
     @property
     def ca_file(self) -> Path:
@@ -139,7 +137,6 @@ def server(make_server):
 # misbehaving input), an smtplib wrapper (the way users' systems talk), and read-only SQLite access.
 # ---------------------------------------------------------------------------------------------------
 import smtplib
-import sqlite3
 import uuid
 
 QUEUED_RE = re.compile(r"^2\.0\.0 Ok: queued as (\d+)$")
@@ -293,38 +290,48 @@ def deliver(server, message: bytes, **kwargs) -> int:
     return queued_id(text)
 
 
-def db_connect(server):
-    return sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
+def cli_lines(server, *args) -> list:
+    """A read command's --json output, one JSON object per line."""
+    return [json.loads(line) for line in server.run_cli(*args, "--json").stdout.splitlines() if line.strip()]
 
 
-def db_query(server, sql, *args):
-    con = db_connect(server)
-    try:
-        con.row_factory = sqlite3.Row
-        return [dict(row) for row in con.execute(sql, args)]
-    finally:
-        con.close()
+def explain(server, message_id: int) -> dict:
+    """`replyd explain ID --json` (= GET /api/v1/messages/{id}): the message, its header fields,
+    its bytes (`raw`, decoded here; None once pruned) and every decision."""
+    result = json.loads(server.run_cli("explain", str(message_id), "--json").stdout)
+    result["raw"] = base64.b64decode(result["raw"]) if "raw" in result else None
+    return result
 
 
-TABLES = ("inbound_message", "inbound_recipient", "inbound_header", "inbound_raw")
+def log_entries(server) -> list:
+    """Every inbound message as `replyd log --json` lists it, oldest first."""
+    return list(reversed(cli_lines(server, "log", "--limit", "1000000")))
 
 
-def table_counts(server) -> dict:
-    return {table: db_query(server, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in TABLES}
+def message_count(server) -> int:
+    return len(log_entries(server))
 
 
 def stored(server, message_id: int) -> dict:
-    """The stored message row plus its recipients, headers and raw bytes."""
-    rows = db_query(server, "SELECT * FROM inbound_message WHERE id = ?", message_id)
-    assert rows, f"no inbound_message row with id {message_id}"
-    row = rows[0]
-    row["recipients"] = [r["address"] for r in db_query(
-        server, "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position", message_id)]
-    row["headers"] = [(r["name"], r["value"]) for r in db_query(
-        server, "SELECT name, value FROM inbound_header WHERE message = ? ORDER BY position", message_id)]
-    raw = db_query(server, "SELECT raw FROM inbound_raw WHERE message = ?", message_id)
-    row["raw"] = bytes(raw[0]["raw"]) if raw else None
-    return row
+    """The stored message: the log entry plus `headers` [(name, value)] and `raw` bytes."""
+    result = explain(server, message_id)
+    message = result["message"]
+    message["headers"] = [(field["name"], field["value"]) for field in result["headers"]]
+    message["raw"] = result["raw"]
+    return message
+
+
+def queue_item(server, outbound_id: int) -> dict:
+    """`replyd queue show ID --json` (= GET /api/v1/queue/{id}) with `data` as the bytes sent."""
+    item = json.loads(server.run_cli("queue", "show", str(outbound_id), "--json").stdout)
+    item["data"] = base64.b64decode(item.pop("content", ""))
+    return item
+
+
+def queue_items(server) -> list:
+    """Every queue item of every status, oldest first, each as `queue_item` gives it."""
+    ids = sorted(entry["id"] for entry in cli_lines(server, "queue", "list", "--all", "--limit", "1000000"))
+    return [queue_item(server, i) for i in ids]
 
 
 def trickle(sock, data: bytes, pause: float):
@@ -455,10 +462,15 @@ def set_vacation(server, address, text="Jestem na urlopie.\n", *options, start=P
 
 
 def decisions(server, message_id=None):
-    """Decision rows (of one inbound message, or all), in id order."""
-    if message_id is None:
-        return db_query(server, "SELECT * FROM decision ORDER BY id")
-    return db_query(server, "SELECT * FROM decision WHERE message = ? ORDER BY id", message_id)
+    """Decisions as `replyd explain --json` gives them (of one inbound message, or of all), each
+    with the `message` it is about."""
+    ids = [message_id] if message_id is not None else [entry["id"] for entry in log_entries(server)]
+    result = []
+    for i in ids:
+        for decision in explain(server, i)["decisions"]:
+            decision["message"] = i
+            result.append(decision)
+    return result
 
 
 def only_decision(server, message_id) -> dict:
@@ -468,14 +480,11 @@ def only_decision(server, message_id) -> dict:
 
 
 def outbound_rows(server, message_id=None):
-    """Queued replies (of one inbound message, or all), in id order; `data` as bytes."""
+    """Queue items (the replies to one inbound message, or all), oldest first; `data` as bytes."""
     if message_id is None:
-        rows = db_query(server, "SELECT * FROM outbound ORDER BY id")
-    else:
-        rows = db_query(server, "SELECT * FROM outbound WHERE inbound_message = ? ORDER BY id", message_id)
-    for row in rows:
-        row["data"] = bytes(row["data"])
-    return rows
+        return queue_items(server)
+    ids = sorted(d["reply"]["id"] for d in decisions(server, message_id) if d.get("reply"))
+    return [queue_item(server, i) for i in ids]
 
 
 def parse_reply(data: bytes) -> email.message.EmailMessage:
@@ -483,7 +492,7 @@ def parse_reply(data: bytes) -> email.message.EmailMessage:
 
 
 def only_reply(server, message_id):
-    """The one queued reply to an inbound message: (outbound row, parsed message)."""
+    """The one queued reply to an inbound message: (queue item, parsed message)."""
     rows = outbound_rows(server, message_id)
     assert len(rows) == 1, f"expected one queued reply to message {message_id}, got {rows}"
     return rows[0], parse_reply(rows[0]["data"])
@@ -492,10 +501,3 @@ def only_reply(server, message_id):
 def reply_body(message) -> str:
     """The decoded text body with line ends normalised to \\n (text lines are CRLF on the wire)."""
     return message.get_content().replace("\r\n", "\n")
-
-
-REPLY_TABLES = TABLES + ("decision", "outbound", "reply_history", "vacation", "contact")
-
-
-def reply_table_counts(server) -> dict:
-    return {table: db_query(server, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in REPLY_TABLES}

@@ -2,17 +2,20 @@
 rows imported, and the contacts then used by a contacts-only vacation."""
 import re
 
-from conftest import db_query, decisions, deliver, make_message, set_vacation
+from conftest import cli_lines, decisions, deliver, make_message, set_vacation
 
 
 def contacts(server, owner):
-    return {row["address"]: row["name"] for row in
-            db_query(server, "SELECT address, name FROM contact WHERE owner = ?", owner)}
+    """address -> name (None when it has none), as `replyd contacts list OWNER --json` shows them."""
+    rows = cli_lines(server, "contacts", "list", owner)
+    result = {row["address"]: row.get("name") for row in rows}
+    assert len(result) == len(rows), rows  # every address once
+    return result
 
 
 def action(server, sender):
     (row,) = decisions(server, deliver(server, make_message(), sender=sender))
-    return row["action"], row["reason"]
+    return row["replied"], row.get("reason")
 
 
 def test_import_reports_bad_rows_with_line_numbers_and_imports_the_good_ones(server):
@@ -34,8 +37,8 @@ def test_import_reports_bad_rows_with_line_numbers_and_imports_the_good_ones(ser
     assert contacts(server, "alice@example.test") == {
         "jan@client.test": "Jan Kowalski", "ewa@client.test": "Nowak, Ewa", "lucja@client.test": "Łucja Żak"}
     for sender in ("jan@client.test", "ewa@client.test", "lucja@client.test"):
-        assert action(server, sender) == ("reply", None), sender
-    assert action(server, "stranger@client.test") == ("suppress", "not-a-contact")
+        assert action(server, sender) == (True, None), sender
+    assert action(server, "stranger@client.test") == (False, "not-a-contact")
 
 
 def test_import_for_everyone_with_address_column_crlf_and_phone_numbers(server):
@@ -48,7 +51,7 @@ def test_import_for_everyone_with_address_column_crlf_and_phone_numbers(server):
     assert set(contacts(server, "*")) == {"prezes@client.test", "+48600100200"}
     (row,) = decisions(server, deliver(server, make_message(to="bob@example.test"), sender="prezes@client.test",
                                        rcpts=["bob@example.test"]))
-    assert (row["action"], row["reason"]) == ("reply", None)
+    assert (row["replied"], row.get("reason")) == (True, None)
 
     phones = server.workdir / "phones.csv"
     phones.write_text("phone\n+48500600700\nnot a phone\n", encoding="utf-8")

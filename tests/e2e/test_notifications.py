@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import config_with, db_query, make_test_pki
+from conftest import config_with, make_test_pki, queue_item, queue_items
 from helpers import api_call, metric, scrape
 from sms_provider import SMSProvider
 from smtp_sink import SMTPSink
@@ -169,7 +169,8 @@ def test_duplicate_event_is_409_unless_forced(make_server):
     assert status == 409 and again["id"] == first["id"] and "force" in again["error"]
     status, forced = notify(server, "A-1", "shipped", force=True)
     assert status == 202 and forced["forced"] is True
-    assert len(db_query(server, "SELECT id FROM notification")) == 2
+    status, history = call(server, "GET", "/api/v1/orders/A-1/notifications")
+    assert status == 200 and [n["id"] for n in history["items"]] == [first["id"], forced["id"]]
 
 
 def test_validation_names_each_field(make_server):
@@ -190,7 +191,11 @@ def test_validation_names_each_field(make_server):
                                                                  "customer": {"name": 7, "email": "x@y.test"}})
     assert status == 400 and body["fields"].keys() == {"order_id", "event", "force", "customer.name"}, body
     assert body["fields"]["force"] == "expected true or false" and body["fields"]["customer.name"] == "expected a string"
-    assert db_query(server, "SELECT id FROM notification") == []
+    # Nothing was stored: no notification at all (the first one would be 1), none for either order, nothing queued.
+    assert call(server, "GET", "/api/v1/notifications/1")[0] == 404
+    assert call(server, "GET", "/api/v1/orders/A/notifications")[0] == 404
+    assert "no notifications for order " in server.run_cli("notify", "show", "").stdout
+    assert queue_items(server) == []
 
 
 def test_auth(make_server):
@@ -249,7 +254,7 @@ def test_quiet_hours_queue_until_the_window_opens(make_server, pki, provider):
     provider.wait_for(lambda r: any(x.form()["To"] == "+48600555444" for x in r), what="the awake customer's SMS")
     time.sleep(0.5)
     assert not any(x.form()["To"] == "+48600100200" for x in provider.requests), "nothing during quiet hours"
-    assert db_query(server, "SELECT status FROM outbound WHERE notification = ?", quiet["id"]) == [{"status": "queued"}]
+    assert [(item["status"], item["attempts"]) for item in queue_items(server) if item.get("notification") == quiet["id"]] == [("pending", 0)]
 
 
 def test_explicit_sms_preference_after_stop_is_held(make_server):
@@ -272,8 +277,10 @@ def test_opt_out_after_queueing_is_checked_at_send(make_server, pki, provider):
     body = notify(server, "O-1", "shipped", customer={"name": "Ola", "phone": "+48600100200"})[1]
     text_stop(server)
     outbound = body["deliveries"][0]["queue_id"]
-    wait(lambda: db_query(server, "SELECT status FROM outbound WHERE id = ?", outbound)[0]["status"] == "suppressed",
+    wait(lambda: [d["status"] for d in call(server, "GET", f"/api/v1/notifications/{body['id']}")[1]["deliveries"]
+                  if d["queue_id"] == outbound] == ["suppressed"],
          "the queued SMS to be suppressed when the window opens", timeout=90)
+    assert queue_item(server, outbound)["status"] == "suppressed"
     assert provider.requests == []
 
 
@@ -296,7 +303,7 @@ def test_templates_are_checked_when_saved_and_used(make_server):
     # The sample customer name ("Małgorzata") makes it UCS-2: 89 characters, 2 parts of 67.
     assert status == 200 and saved["custom"] is True and saved["sms_parts"] == 2 and saved["sms_encoding"] == "UCS-2"
     notify(server, "T-1", "shipped")
-    text = db_query(server, "SELECT CAST(data AS TEXT) AS text FROM outbound WHERE channel = 'sms'")[0]["text"]
+    text = [item for item in queue_items(server) if item["channel"] == "sms"][0]["data"].decode()
     assert text == "Ola: paczka T-1 w drodze, https://track.example/T-1"
 
 
@@ -305,7 +312,7 @@ def test_english_customer_and_cli(make_server):
     result = server.run_cli("notify", "E-1", "delivered", "--name", "John", "--email", "john@client.test", "--locale", "en",
                             "--data", "order_number=E-1")
     assert "order E-1 delivered: scheduled" in result.stdout and "email to john@client.test: pending" in result.stdout
-    subject = db_query(server, "SELECT subject FROM outbound WHERE channel = 'email'")[0]["subject"]
+    subject = [item for item in queue_items(server) if item["channel"] == "email"][0]["subject"]
     assert subject == "Order E-1: delivered"
     again = server.run_cli("notify", "E-1", "delivered", "--name", "John", "--email", "john@client.test", check=False)
     assert again.returncode == 1 and "--force" in again.stderr

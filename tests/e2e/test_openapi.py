@@ -67,7 +67,7 @@ def test_every_documented_operation_is_served(make_server):
             # And without a token, every operation but the document itself is refused.
             if template != "/api/v1/openapi.json":
                 assert fetch(server, method.upper(), path, token=None)[0] == 401, (method, path)
-    assert operations == 29
+    assert operations == 30
 
 
 # --- every handler's answers against the document's schemas -------------------------------------
@@ -115,6 +115,8 @@ CALLS = [
     ("GET", "/api/v1/messages/1", None, 200),
     ("GET", "/api/v1/queue", None, 200),
     ("GET", "/api/v1/queue?status=sent", None, 200),
+    ("GET", "/api/v1/queue/1", None, 200),
+    ("GET", "/api/v1/queue/999", None, 404),
     ("GET", "/api/v1/notifications/1", None, 200),
     ("GET", "/api/v1/orders/A-1/notifications", None, 200),
     ("GET", "/api/v1/notification-templates", None, 200),

@@ -1,8 +1,9 @@
 """The reply engine end to end: `replyd vacation set`, a mail sent with smtplib, the decision and the
-queued reply read back from SQLite and parsed with Python's `email` package.
+queued reply read back through `replyd explain --json` and `replyd queue show --json` and parsed with
+Python's `email` package.
 
-Nothing is delivered yet: a reply is a row in `outbound`. Every rule of DESIGN.md ("Rules that the
-policy must know") and issue 3 is reached through the real server at least once.
+Nothing is delivered (delivery mode "hold"): a reply is a pending queue item. Every rule of DESIGN.md
+("Rules that the policy must know") and issue 3 is reached through the real server at least once.
 """
 import base64
 import json
@@ -14,9 +15,9 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from conftest import (DEFAULT_CONFIG, PAST, Server, config_with, db_query, decisions, deliver, make_message,
-                      only_decision, only_reply, outbound_rows, parse_reply, reply_body, reply_table_counts,
-                      set_vacation)
+from conftest import (DEFAULT_CONFIG, PAST, Server, cli_lines, config_with, decisions, deliver, log_entries,
+                      make_message, only_decision, only_reply, outbound_rows, parse_reply, queue_item, queue_items,
+                      reply_body, set_vacation)
 
 POLISH = "Zażółć gęślą jaźń"
 MESSAGE_ID_RE = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
@@ -81,8 +82,8 @@ def assert_suppressed(server, message_id, reason, recipient=None):
         rows = [row for row in rows if row["recipient"] == recipient]
     assert len(rows) == 1, rows
     row = rows[0]
-    assert (row["action"], row["reason"], row["outbound"]) == ("suppress", reason, None), row
-    failed = [check for check in json.loads(row["checks"]) if not check["passed"]]
+    assert (row["replied"], row.get("reason"), row.get("reply")) == (False, reason, None), row
+    failed = [check for check in row["checks"] if not check["passed"]]
     assert failed and failed[0]["rule"] == reason, row["checks"]
     if recipient is None:
         assert outbound_rows(server, message_id) == []
@@ -93,12 +94,17 @@ def assert_replied(server, message_id, recipient):
     rows = [row for row in decisions(server, message_id) if row["recipient"] == recipient]
     assert len(rows) == 1, decisions(server, message_id)
     row = rows[0]
-    assert (row["action"], row["reason"]) == ("reply", None), row
-    assert row["outbound"] is not None
-    assert all(check["passed"] for check in json.loads(row["checks"])), row["checks"]
-    queued = db_query(server, "SELECT id, inbound_message, status FROM outbound WHERE id = ?", row["outbound"])
-    assert queued == [{"id": row["outbound"], "inbound_message": message_id, "status": "queued"}]
+    assert (row["replied"], row.get("reason")) == (True, None), row
+    assert row.get("reply") is not None and row["reply"]["status"] == "pending", row
+    assert all(check["passed"] for check in row["checks"]), row["checks"]
+    queued = queue_item(server, row["reply"]["id"])
+    assert (queued["id"], queued["message"], queued["status"]) == (row["reply"]["id"], message_id, "pending"), queued
     return row
+
+
+def reply_mailboxes(server, message_id) -> dict:
+    """queue id -> the mailbox whose vacation reply it is, for the replies to one inbound message."""
+    return {row["reply"]["id"]: row["mailbox"] for row in decisions(server, message_id) if row.get("reply")}
 
 
 # --- the reply itself ------------------------------------------------------------------------------------
@@ -128,10 +134,12 @@ def test_reply_headers_template_and_polish_body(server):
     decision = assert_replied(server, message_id, "alice@example.test")
     assert decision["mailbox"] == "alice@example.test"
     row, reply = only_reply(server, message_id)
-    assert row["id"] == decision["outbound"]
+    assert row["id"] == decision["reply"]["id"]
     assert row["channel"] == "email"
-    assert row["status"] == "queued"
-    assert row["mailbox"] == "alice@example.test"
+    assert row["kind"] == "vacation"
+    assert row["status"] == "pending"
+    assert row["message"] == message_id
+    assert reply_mailboxes(server, message_id) == {row["id"]: "alice@example.test"}
     assert row["envelope_sender"] == ""  # <> by default (RFC 3834 loop prevention)
     assert row["recipient"] == "jozef@client.test"
     assert row["subject"] == "Auto: Faktura za październik"
@@ -156,8 +164,6 @@ def test_reply_headers_template_and_polish_body(server):
     assert body == expected
     assert body.encode("utf-8") == expected.encode("utf-8")
 
-    history = db_query(server, "SELECT mailbox, sender FROM reply_history")
-    assert history == [{"mailbox": "alice@example.test", "sender": "jozef@client.test"}]
     text = explain(server, message_id)
     assert "jozef@client.test" in text and "Faktura za październik" in text, text  # the message itself
     assert f"alice@example.test: REPLIED (outbound {row['id']})" in text, text
@@ -165,6 +171,11 @@ def test_reply_headers_template_and_polish_body(server):
     for rule in ("outside-schedule", "null-sender", "auto-submitted", "list-mail", "precedence-bulk",
                  "not-explicitly-addressed", "already-replied-within-period", "rate-limited"):
         assert f"  ok   {rule}:" in text, text
+
+    # The reply was remembered for this mailbox and this envelope sender: a second mail is not answered.
+    again = deliver(server, make_message(subject="Jeszcze raz"), sender="jozef@client.test")
+    assert_suppressed(server, again, "already-replied-within-period")
+    assert len(queue_items(server)) == 1
 
 
 def test_reply_goes_to_envelope_sender_not_from_or_reply_to(server):
@@ -363,8 +374,8 @@ def test_sub_addressed_duplicate_recipients_get_one_reply(server):
     message_id = deliver(server, message, rcpts=["jan+x@example.test", "jan@example.test", "jan@example.test"])
     rows = decisions(server, message_id)
     assert sorted(row["recipient"] for row in rows) == ["jan+x@example.test", "jan@example.test"]
-    assert sorted(row["action"] for row in rows) == ["reply", "suppress"]
-    assert [row["reason"] for row in rows if row["action"] == "suppress"] == ["already-replied-within-period"]
+    assert sorted(row["replied"] for row in rows) == [False, True]
+    assert [row["reason"] for row in rows if not row["replied"]] == ["already-replied-within-period"]
     assert len(outbound_rows(server, message_id)) == 1
 
 
@@ -574,8 +585,10 @@ def test_two_mailboxes_on_vacation_get_two_decisions_and_two_replies(server):
     assert_replied(server, message_id, "bob@example.test")
     assert_suppressed(server, message_id, "no-vacation", recipient="carol@example.test")
     rows = outbound_rows(server, message_id)
-    assert sorted(row["mailbox"] for row in rows) == ["alice@example.test", "bob@example.test"]
-    replies = {row["mailbox"]: parse_reply(row["data"]) for row in rows}
+    mailboxes = reply_mailboxes(server, message_id)
+    assert sorted(row["id"] for row in rows) == sorted(mailboxes)
+    assert sorted(mailboxes.values()) == ["alice@example.test", "bob@example.test"]
+    replies = {mailboxes[row["id"]]: parse_reply(row["data"]) for row in rows}
     for mailbox, name in (("alice@example.test", "Alicja"), ("bob@example.test", "Bob")):
         assert_reply_headers(replies[mailbox], mailbox=mailbox, to="jan@client.test", owner_name=name)
         assert reply_body(replies[mailbox]) == f"{name} na urlopie.\n"
@@ -592,7 +605,7 @@ def test_sub_address_uses_the_base_mailbox_vacation(server):
     decision = assert_replied(server, message_id, "jan+faktury@example.test")
     assert decision["mailbox"] == "jan@example.test"
     row, reply = only_reply(server, message_id)
-    assert row["mailbox"] == "jan@example.test"
+    assert reply_mailboxes(server, message_id) == {row["id"]: "jan@example.test"}
     assert_reply_headers(reply, mailbox="jan@example.test", to="kontrahent@client.test", owner_name="Jan Nowak")
     assert reply_body(reply) == "Jan: jan@example.test\n"
 
@@ -622,10 +635,10 @@ def test_two_vacationing_mailboxes_never_loop(make_server, envelope):
     # The reply, handed back to the server as an MTA would deliver it to bob:
     echoed = deliver(server, row["data"], sender=row["envelope_sender"], rcpts=[row["recipient"]])
     decision = only_decision(server, echoed)
-    assert decision["action"] == "suppress", decision
+    assert decision["replied"] is False, decision
     expected = {"null-sender", "auto-submitted"} if envelope == "null" else {"auto-submitted", "own-address"}
     assert decision["reason"] in expected | {"auto-response-suppressed"}, decision
-    checks = {check["rule"]: check["passed"] for check in json.loads(decision["checks"])}
+    checks = {check["rule"]: check["passed"] for check in decision["checks"]}
     assert checks.get("auto-submitted") is False, decision["checks"]
     assert len(outbound_rows(server)) == 1
 
@@ -636,16 +649,23 @@ def test_replies_disabled(make_server):
     message_id = deliver(server, make_message())
     assert decisions(server) == []
     assert outbound_rows(server) == []
-    assert db_query(server, "SELECT count(*) AS n FROM inbound_message WHERE id = ?", message_id) == [{"n": 1}]
+    assert [(entry["id"], entry["decisions"]) for entry in log_entries(server)] == [(message_id, [])]
 
 
 # --- simulate, log ------------------------------------------------------------------------------------------------
+
+def stored_state(server):
+    """What replyd shows of its stored state: messages with their decisions, the queue, the vacation
+    settings and the contacts. (The reply history has no reader: the test checks it by its effect.)"""
+    return (log_entries(server), decisions(server), queue_items(server), server.run_cli("vacation", "list").stdout,
+            cli_lines(server, "contacts", "list", "alice@example.test"), cli_lines(server, "contacts", "list", "*"))
+
 
 def test_simulate_stores_nothing(server):
     set_vacation(server, "alice@example.test", "Back on Monday, {{sender_address}}.\n")
     done = deliver(server, make_message(), sender="done@client.test")
     assert_replied(server, done, "alice@example.test")
-    before = reply_table_counts(server)
+    before = stored_state(server)
 
     out = server.run_cli("simulate", "--from", "x@client.test", "--to", "alice@example.test",
                          "--subject", "Pytanie").stdout
@@ -665,7 +685,7 @@ def test_simulate_stores_nothing(server):
                             check=False).stdout
     assert "NOT ANSWERED: no-vacation" in nobody, nobody
 
-    assert reply_table_counts(server) == before
+    assert stored_state(server) == before
     # The dry run recorded no history: the real message still gets its reply.
     real = deliver(server, make_message(), sender="x@client.test")
     assert_replied(server, real, "alice@example.test")

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import config_with, db_query, make_test_pki
+from conftest import config_with, make_test_pki, queue_items
 from sms_provider import SMSProvider
 
 SECRET = "s3cret-webhook"
@@ -70,8 +70,15 @@ def inbound(server, text, message_id, sender=NUMBER):
 
 
 def sms_rows(server):
-    return db_query(server, "SELECT id, status, subject, attempts, last_error, remote_host, CAST(data AS TEXT) AS text "
-                            "FROM outbound WHERE channel = 'sms' ORDER BY id")
+    """The SMS queue items, oldest first, as `replyd queue show --json` gives them (plus `text`)."""
+    rows = [item for item in queue_items(server) if item["channel"] == "sms"]
+    for row in rows:
+        row["text"] = row["data"].decode()
+    return rows
+
+
+def attempts_of(row, *fields):
+    return [{field: attempt.get(field) for field in fields} for attempt in row["delivery_attempts"]]
 
 
 def wait_rows(server, predicate, timeout=20, what="the SMS queue"):
@@ -96,8 +103,7 @@ def test_twilio_reply_goes_out_with_basic_auth_and_form_body(make_server, provid
     assert request.form() == {"To": NUMBER, "From": LIST, "Body": "Witaj w klubie!"}
     rows = wait_rows(server, lambda rows: rows and rows[0]["status"] == "sent")
     assert rows[0]["remote_host"] == "127.0.0.1"
-    attempts = db_query(server, "SELECT outcome, reply_code, detail FROM delivery_attempt WHERE outbound = ?", rows[0]["id"])
-    assert attempts == [{"outcome": "delivered", "reply_code": 201, "detail": "accepted, provider id SM" + "0" * 31 + "1"}]
+    assert attempts_of(rows[0], "outcome", "reply_code", "detail") == [{"outcome": "delivered", "reply_code": 201, "detail": "accepted, provider id SM" + "0" * 31 + "1"}]
     listing = server.run_cli("queue", "list", "--all").stdout
     assert f"sent  sms to {NUMBER}" in listing
 
@@ -134,8 +140,7 @@ def test_provider_5xx_is_retried_then_sent_once(make_server, provider_factory, p
     rows = wait_rows(server, lambda rows: rows and rows[0]["status"] == "sent", timeout=30)
     assert rows[0]["attempts"] == 3
     assert len(provider.requests) == 3
-    outcomes = db_query(server, "SELECT outcome, reply_code FROM delivery_attempt WHERE outbound = ? ORDER BY id", rows[0]["id"])
-    assert outcomes == [{"outcome": "temporary", "reply_code": 500}, {"outcome": "temporary", "reply_code": 503},
+    assert attempts_of(rows[0], "outcome", "reply_code") == [{"outcome": "temporary", "reply_code": 500}, {"outcome": "temporary", "reply_code": 503},
                         {"outcome": "delivered", "reply_code": 201}]
 
 
@@ -169,8 +174,7 @@ def test_opt_out_is_checked_again_at_send(make_server, provider_factory, pki):
     time.sleep(1.5)
     bodies = [request.form()["Body"] for request in provider.requests]
     assert bodies == ["Dziękujemy za wiadomość.", "Wypisano. Odpisz START, aby wrócić."]
-    attempts = db_query(server, "SELECT outcome FROM delivery_attempt WHERE outbound = ? ORDER BY id", rows[0]["id"])
-    assert [a["outcome"] for a in attempts] == ["temporary", "suppressed"]
+    assert [a["outcome"] for a in sms_rows(server)[0]["delivery_attempts"]] == ["temporary", "suppressed"]
 
 
 def test_untrusted_provider_certificate_is_not_sent_to(make_server, provider_factory, pki, tmp_path):
@@ -180,7 +184,7 @@ def test_untrusted_provider_certificate_is_not_sent_to(make_server, provider_fac
     add_list(server)
     inbound(server, "START", "c1")
     rows = wait_rows(server, lambda rows: rows and rows[0]["attempts"] >= 1)
-    assert rows[0]["status"] == "queued" and rows[0]["last_error"]
+    assert rows[0]["status"] == "deferred" and rows[0]["last_error"]
     assert provider.requests == [], "no request may reach a server whose certificate does not verify"
 
 
@@ -190,7 +194,7 @@ def test_held_replies_go_out_after_a_restart_with_a_provider(make_server, provid
     add_list(server)
     inbound(server, "START", "h1")
     time.sleep(0.5)
-    assert sms_rows(server)[0]["status"] == "queued"
+    assert sms_rows(server)[0]["status"] == "pending"
     assert server.stop() == 0
     server.config_path.write_text(sms_config(pki, provider))
     server.start()

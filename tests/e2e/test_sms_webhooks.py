@@ -1,5 +1,5 @@
 """SMS webhooks over real HTTP: signatures first, then STOP/START/HELP/autoreply with opt-out state,
-idempotent retries, and the replies queued as SMS in the outbound table."""
+idempotent retries, and the replies queued as SMS in the outbound queue."""
 import base64
 import hashlib
 import hmac
@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, db_query
+from conftest import DEFAULT_CONFIG, cli_lines, queue_items
 from helpers import http_request
 
 SECRET = "s3cret-webhook"
@@ -47,7 +47,21 @@ def inbound(server, sender, text, message_id, secret=SECRET, signature=None):
 
 
 def sms_outbound(server):
-    return db_query(server, "SELECT recipient, envelope_sender, CAST(data AS TEXT) AS text FROM outbound WHERE channel = 'sms' ORDER BY id")
+    """The queued SMS replies, oldest first, as `replyd queue show --json` gives them (plus `text`)."""
+    rows = [item for item in queue_items(server) if item["channel"] == "sms"]
+    for row in rows:
+        row["text"] = row["data"].decode()
+    return rows
+
+
+def sms_log(server):
+    """Every inbound SMS as `replyd sms log --json` lists it, oldest first."""
+    return list(reversed(cli_lines(server, "sms", "log", "--limit", "1000000")))
+
+
+def subscriptions(server, number):
+    """(list, status) of the number on each SMS list, as `replyd sms subscriber NUMBER --json` gives them."""
+    return sorted((row["list"], row["status"]) for row in cli_lines(server, "sms", "subscriber", number))
 
 
 def test_stop_sends_one_farewell_and_silences_everything_but_start(sms_server):
@@ -65,8 +79,7 @@ def test_stop_sends_one_farewell_and_silences_everything_but_start(sms_server):
     assert [row["text"] for row in sms_outbound(sms_server)] == [
         "Dziękujemy za wiadomość.", "Wypisano. Odpisz START, aby wrócić.", "Witaj w klubie!"]
     assert all(row["recipient"] == number and row["envelope_sender"] == LIST for row in sms_outbound(sms_server))
-    subscription = db_query(sms_server, "SELECT status FROM sms_subscription WHERE number = ?", number)
-    assert subscription == [{"status": "in"}]
+    assert subscriptions(sms_server, number) == [(LIST, "in")]
 
 
 def test_polish_keywords_and_help(sms_server):
@@ -86,7 +99,7 @@ def test_retried_webhook_is_acknowledged_not_answered_twice(sms_server):
     retry = inbound(sms_server, "+48600000004", "STOP", "dup-1")[1]
     assert retry["duplicate"] is True and retry["id"] == first["id"]
     assert len(sms_outbound(sms_server)) == 1
-    assert len(db_query(sms_server, "SELECT id FROM inbound_sms")) == 1
+    assert [row["id"] for row in sms_log(sms_server)] == [first["id"]]
 
 
 @pytest.mark.parametrize("signature, expected", [("", 403), ("sha256=" + "0" * 64, 403), (None, 403)])
@@ -96,7 +109,7 @@ def test_bad_signatures_store_nothing(sms_server, signature, expected):
     else:
         status, _ = inbound(sms_server, "+48600000005", "STOP", "bad", signature=signature)
     assert status == expected
-    assert db_query(sms_server, "SELECT id FROM inbound_sms") == []
+    assert sms_log(sms_server) == []
 
 
 def test_missing_signature_is_401_and_malformed_body_400(sms_server):
@@ -108,7 +121,7 @@ def test_missing_signature_is_401_and_malformed_body_400(sms_server):
     assert status == 400
     fields = json.loads(raw)["fields"]
     assert set(fields) == {"from", "to", "id"}
-    assert db_query(sms_server, "SELECT id FROM inbound_sms") == []
+    assert sms_log(sms_server) == []
 
 
 def test_body_over_the_limit_is_refused(sms_server):
@@ -131,14 +144,14 @@ def test_twilio_webhook_with_its_signature(sms_server):
     status, raw = post(sms_server, "/sms/twilio", body, {"Content-Type": "application/x-www-form-urlencoded",
                                                          "X-Twilio-Signature": twilio_signature(url, params)})
     assert status == 200 and b"<Response/>" in raw
-    assert db_query(sms_server, "SELECT sender, intent FROM inbound_sms") == [{"sender": "+48600000006", "intent": "opt-out"}]
+    assert [(row["sender"], row["intent"]) for row in sms_log(sms_server)] == [("+48600000006", "opt-out")]
     # Signed for another URL, or with another token: refused, nothing stored.
     params["MessageSid"] = "SM124"
     body = urllib.parse.urlencode(params).encode()
     for signature in [twilio_signature("https://evil.test/sms/twilio", params), twilio_signature(url, params, "other")]:
         status, _ = post(sms_server, "/sms/twilio", body, {"X-Twilio-Signature": signature})
         assert status == 403
-    assert len(db_query(sms_server, "SELECT id FROM inbound_sms")) == 1
+    assert len(sms_log(sms_server)) == 1
 
 
 def test_unconfigured_webhooks_are_404(make_server):
@@ -160,9 +173,8 @@ def test_lists_sharing_a_number_by_prefix(sms_server):
     assert inbound(sms_server, number, "STOP", "z5")[1]["replied"] is True
     assert [row["text"] for row in sms_outbound(sms_server)] == [
         "Pizza: witaj!", "Pizza: pomoc", "Pizza: wypisano.", "Dziękujemy za wiadomość.", "Wypisano. Odpisz START, aby wrócić."]
-    assert db_query(sms_server, "SELECT list, status FROM sms_subscription WHERE number = ? ORDER BY list", number) == [
-        {"list": LIST, "status": "out"}, {"list": LIST + " PIZZA", "status": "out"}]
-    assert [row["list"] for row in db_query(sms_server, "SELECT list FROM inbound_sms ORDER BY id")] == [
+    assert subscriptions(sms_server, number) == [(LIST, "out"), (LIST + " PIZZA", "out")]
+    assert [row["list"] for row in sms_log(sms_server)] == [
         LIST + " PIZZA"] * 3 + [LIST] * 2
 
 

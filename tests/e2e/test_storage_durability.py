@@ -6,8 +6,8 @@ import socket
 import sqlite3
 import time
 
-from conftest import (RawSMTP, assert_reply, assert_still_serves, config_with, make_message, queued_id,
-                      stored, table_counts)
+from conftest import (RawSMTP, assert_reply, assert_still_serves, cli_lines, config_with, log_entries, make_message,
+                      message_count, queued_id, stored)
 
 
 def wait_for_output(server, text, seconds=10):
@@ -58,14 +58,33 @@ def test_kill_9_right_after_250_keeps_the_message(server):
     assert new_id > max(ids)
 
 
-def test_failed_commit_answers_451_and_stores_nothing(server):
-    assert_still_serves(server)  # creates a normal first row
-    con = sqlite3.connect(str(server.db_path), timeout=10)
+def inject_commit_failure(server):
+    """From now on, storing a message with a header field whose value is 'fail-me' fails at commit."""
+    # TODO(sql): replyd has no fault injection, so the failing commit is still made with a trigger
+    # written into the database. Everything read is checked through the CLI.
+    con = sqlite3.connect(str(server.data_dir / "replyd.sqlite"), timeout=10)
     con.execute("CREATE TRIGGER fail_me BEFORE INSERT ON inbound_header WHEN NEW.value = 'fail-me' "
                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
     con.commit()
     con.close()
-    before = table_counts(server)
+
+
+def snapshot(server):
+    """What is stored, as the CLI shows it: every message (with its header fields and bytes) and the queue."""
+    messages = [stored(server, entry["id"]) for entry in log_entries(server)]
+    return messages, cli_lines(server, "queue", "list", "--all", "--limit", "1000000")
+
+
+def raw_count(server):
+    """How many messages still have their bytes."""
+    return sum(stored(server, entry["id"])["raw"] is not None for entry in log_entries(server))
+
+
+def test_failed_commit_answers_451_and_stores_nothing(server):
+    assert_still_serves(server)  # creates a normal first row
+    inject_commit_failure(server)
+    before = snapshot(server)
+    before_messages, before_raw = len(before[0]), raw_count(server)
     poisoned = make_message(subject="poisoned", extra_headers=["X-Test: fail-me"])
     with smtplib.SMTP("127.0.0.1", server.smtp_port, local_hostname="client.test", timeout=15) as s:
         s.ehlo()
@@ -73,7 +92,7 @@ def test_failed_commit_answers_451_and_stores_nothing(server):
         assert s.rcpt("alice@example.test")[0] == 250
         code, text = s.data(poisoned)
         assert code == 451 and text.startswith(b"4.3.0"), (code, text)
-        assert table_counts(server) == before
+        assert snapshot(server) == before
         assert not [row for row in _subjects(server) if row == "poisoned"]
         # The same session carries on with the next message.
         assert s.mail("sender@client.test")[0] == 250
@@ -82,18 +101,13 @@ def test_failed_commit_answers_451_and_stores_nothing(server):
         assert code == 250, text
         assert stored(server, queued_id(text.decode()))["subject"] == "after the failure"
     assert_still_serves(server)
-    after = table_counts(server)
-    assert after["inbound_message"] == before["inbound_message"] + 2
-    assert after["inbound_raw"] == before["inbound_raw"] + 2
+    assert message_count(server) == before_messages + 2
+    assert raw_count(server) == before_raw + 2
     assert "poisoned" not in _subjects(server)
 
 
 def _subjects(server):
-    con = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
-    try:
-        return [row[0] for row in con.execute("SELECT subject FROM inbound_message")]
-    finally:
-        con.close()
+    return [entry["subject"] for entry in log_entries(server)]
 
 
 def test_sigterm_with_idle_session_sends_421_and_exits_0(make_server):
@@ -156,7 +170,7 @@ def test_session_still_in_data_after_grace_gets_421_and_nothing_is_stored(make_s
         assert_reply(c.reply(), "421 4.3.2")
         c.expect_closed()
     assert server.proc.wait(30) == 0
-    assert table_counts(server)["inbound_message"] == 0
+    assert message_count(server) == 0
 
 
 def _send_many(server, messages):
@@ -193,22 +207,19 @@ def test_concurrent_clients_each_get_their_own_message_stored(server):
         message_id = queued_id(text)
         row = stored(server, message_id)
         assert row["raw"] == messages[index]
-        assert row["envelope_sender"] == f"sender{index}@client.test"
+        assert row["sender"] == f"sender{index}@client.test"
         assert row["recipients"] == [f"user{index}@example.test"]
         assert row["helo"] == f"c{index}.test"
         ids.append(message_id)
     assert len(set(ids)) == len(ids)
-    assert table_counts(server)["inbound_message"] == len(messages)
+    assert message_count(server) == len(messages)
 
 
 def test_one_failing_commit_does_not_fail_concurrent_messages(server):
     assert_still_serves(server)
-    con = sqlite3.connect(str(server.db_path), timeout=10)
-    con.execute("CREATE TRIGGER fail_me BEFORE INSERT ON inbound_header WHEN NEW.value = 'fail-me' "
-                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
-    con.commit()
-    con.close()
-    before = table_counts(server)
+    inject_commit_failure(server)
+    before = log_entries(server)
+    before_raw = raw_count(server)
     poisoned = {2, 7}
     messages = [make_message(subject=f"batch {i}", extra_headers=["X-Test: fail-me" if i in poisoned else "X-Test: fine"])
                 for i in range(10)]
@@ -219,9 +230,9 @@ def test_one_failing_commit_does_not_fail_concurrent_messages(server):
         else:
             assert code == 250, (index, code, text)
             assert stored(server, queued_id(text))["raw"] == messages[index]
-    after = table_counts(server)
-    assert after["inbound_message"] == before["inbound_message"] + 8
-    assert after["inbound_recipient"] == before["inbound_recipient"] + 8
-    assert after["inbound_raw"] == before["inbound_raw"] + 8
+    after = log_entries(server)
+    assert len(after) == len(before) + 8
+    assert sum(len(e["recipients"]) for e in after) == sum(len(e["recipients"]) for e in before) + 8
+    assert raw_count(server) == before_raw + 8
     subjects = _subjects(server)
     assert "batch 2" not in subjects and "batch 7" not in subjects

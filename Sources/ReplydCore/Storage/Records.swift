@@ -162,6 +162,10 @@ public struct QueueEntry: Sendable, Equatable {
     public var inboundMessage: Int64?
     /// The notification it carries.
     public var notification: Int64?
+    /// The mailbox a vacation reply answers for.
+    public var mailbox: String?
+    /// The key of the mail or SMS list whose answer it is.
+    public var listKey: String?
 
     /// As `replyd queue` and the API show it: `pending` (never tried), `deferred` (tried, will retry),
     /// or the stored status.
@@ -201,8 +205,11 @@ public struct AttemptRecord: Sendable, Equatable {
     /// The SMTP (or HTTP) status code of the answer that decided it; nil when there was none.
     public var replyCode: Int?
     public var detail: String
+    /// The TLS version the connection used; nil when it was not encrypted (or never got that far).
+    public var tlsVersion: String?
 
-    public init(at: Date, host: String?, outcome: String, replyCode: Int?, detail: String) {
+    public init(at: Date, host: String?, outcome: String, replyCode: Int?, detail: String, tlsVersion: String? = nil) {
+        self.tlsVersion = tlsVersion
         self.at = at
         self.host = host
         self.outcome = outcome
