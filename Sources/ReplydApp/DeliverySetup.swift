@@ -22,7 +22,8 @@ extension Configuration {
         let route = DeliveryRoute(
             mode: mode, heloName: settings.heloName.isEmpty ? server.hostname : settings.heloName, caFile: settings.caFile,
             connectTimeout: TimeAmount(settings.connectTimeout), commandTimeout: TimeAmount(settings.commandTimeout),
-            dataTimeout: TimeAmount(settings.dataTimeout))
+            dataTimeout: TimeAmount(settings.dataTimeout), connectionCacheTime: settings.connectionCacheTime,
+            connectionReuseTime: settings.connectionReuseTime, maxCachedSessions: settings.concurrency)
         let deliverer = try Deliverer(route: route, logger: logger)
         return DeliveryWorker(
             queue: queue,

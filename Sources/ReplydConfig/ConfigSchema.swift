@@ -64,6 +64,8 @@ enum ConfigSchema {
                 duration("connect_timeout", \.delivery.connectTimeout),
                 duration("command_timeout", \.delivery.commandTimeout),
                 duration("data_timeout", \.delivery.dataTimeout),
+                duration("connection_cache_time", \.delivery.connectionCacheTime, allowZero: true),
+                duration("connection_reuse_time", \.delivery.connectionReuseTime),
                 optionalString("ca_file", \.delivery.caFile),
                 string("relay_host", \.delivery.relayHost),
                 int("relay_port", \.delivery.relayPort, range: 1...65535),

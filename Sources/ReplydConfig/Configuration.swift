@@ -103,6 +103,10 @@ public struct Configuration: Sendable, Equatable {
         public var connectTimeout: Duration = .seconds(30)
         public var commandTimeout: Duration = .seconds(300)
         public var dataTimeout: Duration = .seconds(600)
+        /// How long a delivered-over session waits for the next message to the same server (0: no reuse).
+        public var connectionCacheTime: Duration = .seconds(2)
+        /// How long after it was opened a session may still be reused.
+        public var connectionReuseTime: Duration = .seconds(300)
         /// PEM file of trusted CAs for verified TLS; empty means the system's roots.
         public var caFile: String?
         public var relayHost = ""

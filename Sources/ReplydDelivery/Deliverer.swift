@@ -30,9 +30,19 @@ public struct DeliveryRoute: Sendable {
     public var connectTimeout: TimeAmount
     public var commandTimeout: TimeAmount
     public var dataTimeout: TimeAmount
+    /// How long a session may wait for the next message to the same server; zero turns reuse off.
+    public var connectionCacheTime: Duration
+    /// How long after it was opened a session may still be reused.
+    public var connectionReuseTime: Duration
+    /// Idle sessions kept per server.
+    public var maxCachedSessions: Int
 
     public init(mode: Mode, heloName: String, caFile: String?, connectTimeout: TimeAmount,
-                commandTimeout: TimeAmount, dataTimeout: TimeAmount) {
+                commandTimeout: TimeAmount, dataTimeout: TimeAmount, connectionCacheTime: Duration = .seconds(2),
+                connectionReuseTime: Duration = .seconds(300), maxCachedSessions: Int = 16) {
+        self.connectionCacheTime = connectionCacheTime
+        self.connectionReuseTime = connectionReuseTime
+        self.maxCachedSessions = maxCachedSessions
         self.mode = mode
         self.heloName = heloName
         self.caFile = caFile
@@ -51,11 +61,14 @@ public struct Deliverer: Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     private let open = OpenConnections()
+    let sessions: SessionCache
 
     public init(route: DeliveryRoute, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws {
         self.route = route
         self.group = group
         self.logger = logger
+        self.sessions = SessionCache(idleTime: route.connectionCacheTime, reuseTime: route.connectionReuseTime,
+                                     maxIdlePerKey: route.maxCachedSessions)
         var verified = TLSConfiguration.makeClientConfiguration()
         verified.minimumTLSVersion = .tlsv12
         verified.certificateVerification = .fullVerification
@@ -99,6 +112,16 @@ public struct Deliverer: Sendable {
                  credentials: (String, String)?, tlsName: String? = nil) async -> DeliveryOutcome {
         let label = "\(host):\(port)"
         let name = tlsName ?? host
+        let key = SessionCache.Key(host: host, port: port, tls: tls, tlsName: name, username: credentials?.0)
+        // A cached session first. One the server gave up on meanwhile fails before anything of this
+        // message was accepted, and the message then goes over a new connection.
+        while let cached = sessions.take(key) {
+            guard await cached.connection.isReady() else {
+                await cached.connection.close()
+                continue
+            }
+            if let outcome = await deliver(item, over: cached, key: key, label: label, reused: true) { return outcome }
+        }
         let connection: SMTPClientConnection
         do {
             connection = try await SMTPClientConnection.connect(
@@ -107,22 +130,67 @@ public struct Deliverer: Sendable {
         } catch {
             return .temporary(host: label, reason: "connect: \(error)")
         }
+        let session: ClientSession
         open.add(connection.channel)
-        defer { open.remove(connection.channel) }
         do {
-            let outcome = try await converse(connection, item: item, label: label, tls: tls, credentials: credentials, tlsName: name)
-            await connection.close()
-            return outcome
+            switch try await openSession(connection, label: label, tls: tls, credentials: credentials, tlsName: name) {
+            case .ready(let ready):
+                session = ready
+            case .refused(let outcome):
+                open.remove(connection.channel)
+                SessionCache.quit(connection)
+                return outcome
+            }
         } catch {
+            open.remove(connection.channel)
             await connection.close()
             return .temporary(host: label, reason: "\(error)")
         }
+        open.remove(connection.channel)
+        return await deliver(item, over: session, key: key, label: label, reused: false)
+            ?? .temporary(host: label, reason: "connection closed by the server")
+    }
+
+    /// One transaction over `session`, which is then cached for the next message or closed. Nil
+    /// when a reused session turned out to be gone before this message was accepted in any part.
+    private func deliver(_ item: OutboundItem, over session: ClientSession, key: SessionCache.Key, label: String,
+                         reused: Bool) async -> DeliveryOutcome? {
+        var session = session
+        let channel = session.connection.channel
+        open.add(channel)
+        defer { open.remove(channel) }
+        let result: Transaction
+        do {
+            result = try await transaction(item, over: session, label: label, reused: reused)
+        } catch is StaleSession {
+            await session.connection.close()
+            return nil
+        } catch {
+            await session.connection.close()
+            return .temporary(host: label, reason: "\(error)")
+        }
+        session.transactions += 1
+        guard sessions.admits(session) else {
+            SessionCache.quit(session.connection)
+            return result.outcome
+        }
+        if result.needsReset {
+            // A refused transaction may have left state behind (a non-pipelining server after a
+            // refused RCPT): RSET before the next, or give the session up.
+            guard let reply = try? await session.connection.command("RSET", timeout: route.commandTimeout), reply.code == 250 else {
+                await session.connection.close()
+                return result.outcome
+            }
+        }
+        sessions.put(session, for: key)
+        return result.outcome
     }
 
     /// Closes every connection in progress (shutdown after the grace period): the attempts end as
-    /// temporary failures and their items stay queued.
+    /// temporary failures and their items stay queued. Idle cached sessions are closed too.
     public func abortAll() {
         open.closeAll()
+        sessions.closeAll()
     }
 
     /// A reply that ends the attempt: 5xx is permanent, anything else unexpected is temporary.
@@ -131,11 +199,18 @@ public struct Deliverer: Sendable {
         return reply.code >= 500 ? .permanent(host: host, reason: text) : .temporary(host: host, reason: text)
     }
 
-    private func converse(_ connection: SMTPClientConnection, item: OutboundItem, label: String, tls: DeliveryRoute.TLSMode,
-                          credentials: (String, String)?, tlsName: String) async throws -> DeliveryOutcome {
+    enum SessionSetup {
+        case ready(ClientSession)
+        /// The server refused something before a transaction could start.
+        case refused(DeliveryOutcome)
+    }
+
+    /// Greeting, EHLO (HELO), STARTTLS and AUTH as the route asks.
+    private func openSession(_ connection: SMTPClientConnection, label: String, tls: DeliveryRoute.TLSMode,
+                             credentials: (String, String)?, tlsName: String) async throws -> SessionSetup {
         let timeout = route.commandTimeout
         let greeting = try await connection.reply(step: "greeting", timeout: timeout)
-        guard greeting.code == 220 else { return Self.failure(greeting, step: "greeting", host: label) }
+        guard greeting.code == 220 else { return .refused(Self.failure(greeting, step: "greeting", host: label)) }
 
         var ehlo = try await connection.command("EHLO \(route.heloName)", timeout: timeout)
         var extensions: [String: String] = [:]
@@ -143,7 +218,7 @@ public struct Deliverer: Sendable {
             extensions = SMTPClientCodec.extensions(of: ehlo)
         } else {
             let helo = try await connection.command("HELO \(route.heloName)", timeout: timeout)
-            guard helo.code == 250 else { return Self.failure(helo, step: "HELO", host: label) }
+            guard helo.code == 250 else { return .refused(Self.failure(helo, step: "HELO", host: label)) }
         }
 
         var tlsVersion: String? = tls == .implicit ? await connection.tlsVersion : nil
@@ -154,19 +229,19 @@ public struct Deliverer: Sendable {
                     let context = tls == .required ? verifiedTLS : unverifiedTLS
                     tlsVersion = try await connection.startTLS(context: context, serverName: tlsName, timeout: timeout)
                     ehlo = try await connection.command("EHLO \(route.heloName)", timeout: timeout)
-                    guard ehlo.code == 250 else { return Self.failure(ehlo, step: "EHLO after STARTTLS", host: label) }
+                    guard ehlo.code == 250 else { return .refused(Self.failure(ehlo, step: "EHLO after STARTTLS", host: label)) }
                     extensions = SMTPClientCodec.extensions(of: ehlo)
                 } else if tls == .required {
-                    return .temporary(host: label, reason: "STARTTLS refused (\(reply.code)) and TLS is required")
+                    return .refused(.temporary(host: label, reason: "STARTTLS refused (\(reply.code)) and TLS is required"))
                 }
             } else if tls == .required {
-                return .temporary(host: label, reason: "server does not offer STARTTLS and TLS is required; not sent in clear text")
+                return .refused(.temporary(host: label, reason: "server does not offer STARTTLS and TLS is required; not sent in clear text"))
             }
         }
 
         if let (username, password) = credentials {
             guard tlsVersion != nil else {
-                return .temporary(host: label, reason: "refusing to send credentials without TLS")
+                return .refused(.temporary(host: label, reason: "refusing to send credentials without TLS"))
             }
             let mechanisms = Set((extensions["AUTH"] ?? "").uppercased().split(separator: " ").map(String.init))
             let reply: SMTPReply
@@ -179,12 +254,33 @@ public struct Deliverer: Sendable {
                 if step.code == 334 { step = try await connection.command(Data(password.utf8).base64EncodedString(), step: "AUTH password", timeout: timeout) }
                 reply = step
             }
-            guard reply.code == 235 else { return Self.failure(reply, step: "AUTH", host: label) }
+            guard reply.code == 235 else { return .refused(Self.failure(reply, step: "AUTH", host: label)) }
         }
+        return .ready(ClientSession(connection: connection, extensions: extensions, tlsVersion: tlsVersion, opened: .now))
+    }
 
+    struct Transaction {
+        var outcome: DeliveryOutcome
+        /// The server refused part of it: RSET before the session is used again.
+        var needsReset: Bool
+    }
+
+    /// A reused session the server closed (or is closing, 421) before it answered this message's
+    /// MAIL: nothing of the message was accepted.
+    struct StaleSession: Error {}
+
+    /// MAIL, RCPT, DATA and the message (pipelined when the server offers it).
+    private func transaction(_ item: OutboundItem, over session: ClientSession, label: String, reused: Bool) async throws -> Transaction {
+        let connection = session.connection
+        let extensions = session.extensions
+        let timeout = route.commandTimeout
+        func refused(_ reply: SMTPReply, _ step: String) -> Transaction {
+            Transaction(outcome: Self.failure(reply, step: step, host: label), needsReset: true)
+        }
         let payload = SMTPClientCodec.dataPayload(item.data)
         if let limit = extensions["SIZE"].flatMap({ Int($0) }), limit > 0, item.data.count > limit {
-            return .permanent(host: label, reason: "552 5.3.4 message of \(item.data.count) octets is over the server's SIZE \(limit)")
+            return Transaction(outcome: .permanent(host: label, reason: "552 5.3.4 message of \(item.data.count) octets is over the server's SIZE \(limit)"),
+                               needsReset: false)
         }
         var mail = "MAIL FROM:<\(item.envelopeSender)>"
         if extensions["SIZE"] != nil { mail += " SIZE=\(item.data.count)" }
@@ -192,38 +288,47 @@ public struct Deliverer: Sendable {
         // RFC 6531: a non-ASCII address may only travel to a server that offers SMTPUTF8.
         if !(item.envelopeSender + item.recipient).unicodeScalars.allSatisfy(\.isASCII) {
             guard extensions["SMTPUTF8"] != nil else {
-                return .permanent(host: label, reason: "553 5.6.7 \(item.recipient) needs SMTPUTF8, which the server does not offer")
+                return Transaction(outcome: .permanent(host: label, reason: "553 5.6.7 \(item.recipient) needs SMTPUTF8, which the server does not offer"),
+                                   needsReset: false)
             }
             mail += " SMTPUTF8"
         }
         let rcpt = "RCPT TO:<\(item.recipient)>"
+        let pipelining = extensions["PIPELINING"] != nil
 
+        // The first reply tells whether a reused session is still there.
         let mailReply: SMTPReply
+        do {
+            // RFC 2920: MAIL, RCPT and DATA in one write, replies read in order.
+            try await connection.send(Array((pipelining ? "\(mail)\r\n\(rcpt)\r\nDATA\r\n" : "\(mail)\r\n").utf8))
+            mailReply = try await connection.reply(step: "MAIL", timeout: timeout)
+        } catch where reused {
+            throw StaleSession()
+        }
+        if reused && mailReply.code == 421 { throw StaleSession() }
+
         let rcptReply: SMTPReply
         let dataReply: SMTPReply
-        if extensions["PIPELINING"] != nil {
-            // RFC 2920: MAIL, RCPT and DATA in one write, replies read in order.
-            try await connection.send(Array("\(mail)\r\n\(rcpt)\r\nDATA\r\n".utf8))
-            mailReply = try await connection.reply(step: "MAIL", timeout: timeout)
+        if pipelining {
             rcptReply = try await connection.reply(step: "RCPT", timeout: timeout)
             dataReply = try await connection.reply(step: "DATA", timeout: timeout)
         } else {
-            mailReply = try await connection.command(mail, timeout: timeout)
-            guard mailReply.code == 250 else { return Self.failure(mailReply, step: "MAIL", host: label) }
+            guard mailReply.code == 250 else { return refused(mailReply, "MAIL") }
             rcptReply = try await connection.command(rcpt, timeout: timeout)
-            guard rcptReply.code == 250 || rcptReply.code == 251 else { return Self.failure(rcptReply, step: "RCPT", host: label) }
+            guard rcptReply.code == 250 || rcptReply.code == 251 else { return refused(rcptReply, "RCPT") }
             dataReply = try await connection.command("DATA", timeout: timeout)
         }
-        guard mailReply.code == 250 else { return Self.failure(mailReply, step: "MAIL", host: label) }
-        guard rcptReply.code == 250 || rcptReply.code == 251 else { return Self.failure(rcptReply, step: "RCPT", host: label) }
-        guard dataReply.code == 354 else { return Self.failure(dataReply, step: "DATA", host: label) }
+        guard mailReply.code == 250 else { return refused(mailReply, "MAIL") }
+        guard rcptReply.code == 250 || rcptReply.code == 251 else { return refused(rcptReply, "RCPT") }
+        guard dataReply.code == 354 else { return refused(dataReply, "DATA") }
 
         try await connection.send(payload)
         let final = try await connection.reply(step: "end of data", timeout: route.dataTimeout)
-        guard final.code == 250 else { return Self.failure(final, step: "end of data", host: label) }
-        // Delivered: QUIT is a courtesy; its failure changes nothing.
-        _ = try? await connection.command("QUIT", timeout: .seconds(5))
-        return .delivered(host: label, code: final.code, detail: final.lines.joined(separator: " "), tlsVersion: tlsVersion)
+        // After the reply to the end of data the transaction is over either way (RFC 5321 4.1.1.4).
+        guard final.code == 250 else { return Transaction(outcome: Self.failure(final, step: "end of data", host: label), needsReset: false) }
+        return Transaction(outcome: .delivered(host: label, code: final.code, detail: final.lines.joined(separator: " "),
+                                               tlsVersion: session.tlsVersion),
+                           needsReset: false)
     }
 }
 

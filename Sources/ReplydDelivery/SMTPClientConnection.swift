@@ -98,6 +98,14 @@ final class SMTPClientConnection: Sendable {
         }
     }
 
+    /// Whether the connection is open with nothing unread and no failure: a cached session the
+    /// server has not said anything on since (an unsolicited 421 would be read as the next reply).
+    func isReady() async -> Bool {
+        let handler = self.handler
+        let channel = self.channel
+        return (try? await channel.eventLoop.submit { channel.isActive && handler.value.isIdle }.get()) ?? false
+    }
+
     func close() async {
         try? await channel.close()
     }
@@ -125,6 +133,8 @@ final class ReplyHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    var isIdle: Bool { ready.isEmpty && waiters.isEmpty && failure == nil && buffer.readableBytes == 0 }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)

@@ -41,7 +41,9 @@ import Testing
             minDataRate: 0, spoolDirectory: NSTemporaryDirectory(), sslContext: ssl, directory: nil, store: store,
             clock: { Date(timeIntervalSince1970: 1_800_000_000) }, logger: Logger(label: "test"))
         let channel = NIOAsyncTestingChannel()
-        try await channel.pipeline.addHandler(SMTPConnectionHandler(environment: environment))
+        try await channel.testingEventLoop.executeInContext {
+            try channel.pipeline.syncOperations.addHandler(SMTPConnectionHandler(environment: environment))
+        }
         try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.7", port: 40000))
         let harness = Harness(channel: channel, store: store)
         #expect(try await harness.replies().hasPrefix("220 mx.example.test ESMTP"))
@@ -110,7 +112,8 @@ import Testing
         try await h.send("STARTTLS\r\nMAIL FROM:<forged@client.test>\r\n")
         #expect(try await h.replies() == "220 2.0.0 Ready to start TLS\r\n")
         // The TLS handler now sits in front: the pipelined MAIL was neither answered nor kept.
-        _ = try await h.channel.pipeline.handler(type: NIOSSLServerHandler.self).get()
+        let channel = h.channel
+        try await channel.testingEventLoop.executeInContext { _ = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) }
         #expect(try await h.replies().isEmpty)
     }
 
@@ -125,7 +128,7 @@ import Testing
         try process.run()
         process.waitUntilExit()
         let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(file: scratch.path("cert.pem"), format: .pem))],
+            certificateChain: try NIOSSLCertificate.fromPEMFile(scratch.path("cert.pem")).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: scratch.path("key.pem"), format: .pem)))
         return try NIOSSLContext(configuration: configuration)
     }

@@ -189,6 +189,16 @@ class SMTPSink:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
+    def drop_connections(self):
+        """Hangs up on every open connection (as a relay's idle time-out does) and waits until they are closed."""
+        async def drop():
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(drop(), self._loop).result(10)
+        self.wait_for(lambda sink: all(x.closed for x in sink.sessions), 10, "the connections to close")
+
     def __enter__(self):
         return self.start()
 

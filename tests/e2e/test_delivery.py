@@ -313,6 +313,40 @@ def test_relay_variants_deliver(make_server, make_sink, pki, other_pki, sink_opt
     assert sent["remote_host"] == f"localhost:{sink.port}"
 
 
+def test_one_session_carries_successive_replies_and_quits_when_idle(make_server, make_sink, pki):
+    """Like an MTA's connection cache: replies to the same relay reuse the TLS session (no new
+    handshake, greeting or EHLO), and an idle session is closed with QUIT after connection_cache_time."""
+    sink = make_sink(cert=pki["leaf"], key=pki["leaf_key"])
+    server = start_server(make_server, relay_config(sink, "required", ca=pki["ca"], concurrency=1,
+                                                    connection_cache_time="3s"))
+    ids = []
+    for n in range(3):
+        ids.append(queue_reply(server, sender=f"klient{n}@example.org")["id"])
+        wait_sent(server, ids[-1])
+    messages = sink.wait_messages(3)
+    assert sorted(m.rcpt_tos[0] for m in messages) == [f"klient{n}@example.org" for n in range(3)]
+    sink.wait_for(lambda s: all(x.closed for x in s.sessions), 15, "the idle session to be closed")
+    (session,) = sink.all_sessions()
+    assert session.verbs() == ["EHLO", "STARTTLS", "EHLO"] + ["MAIL", "RCPT", "DATA"] * 3 + ["QUIT"], session.commands
+    for outbound_id in ids:
+        (attempt,) = attempts(server, outbound_id)
+        assert attempt["outcome"] == "delivered" and attempt.get("tls_version"), attempt
+
+
+def test_a_reply_after_the_relay_closed_the_idle_session_goes_over_a_new_one(make_server, make_sink, pki):
+    sink = make_sink(cert=pki["leaf"], key=pki["leaf_key"])
+    server = start_server(make_server, relay_config(sink, "required", ca=pki["ca"], connection_cache_time="1m"))
+    first = queue_reply(server, sender="klient0@example.org")
+    wait_sent(server, first["id"])
+    sink.wait_messages(1)
+    sink.drop_connections()
+    second = queue_reply(server, sender="klient1@example.org")
+    sent = wait_sent(server, second["id"])
+    assert sent["attempts"] == 1 and sent.get("last_error") is None, sent
+    sink.wait_messages(2)
+    assert len(sink.all_sessions()) == 2
+
+
 # --- relay: TLS refused or failing -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", ["not-offered", "refused-454"])
