@@ -30,14 +30,25 @@ public enum CPUCost {
     /// Builds the input of each size once, then times `run` on it (the best of `runs`: a run slowed by
     /// something else on the machine does not count). Stops at the first size that already grew too
     /// much, so a quadratic parser fails in seconds instead of running for an hour at 1 MB.
-    public static func growth<Input>(runs: Int = 2, input make: (Int) -> Input, _ run: (Input) -> Void) -> Growth {
-        var seconds: [Double] = []
-        for size in sizes {
-            let input = make(size)
-            seconds.append((0..<runs).map { _ in Self.seconds { run(input) } }.min()!)
-            if let last = Growth(seconds: seconds).ratios.last, last >= maxGrowth { break }
+    ///
+    /// It runs on a thread of its own: seconds of CPU-bound work on Swift Testing's cooperative pool
+    /// (one thread per core) would stall every other test meanwhile, and with them their time-outs.
+    public static func growth<Input>(runs: Int = 2, input make: @escaping @Sendable (Int) -> Input,
+                                     _ run: @escaping @Sendable (Input) -> Void) async -> Growth {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var seconds: [Double] = []
+                for size in sizes {
+                    let input = make(size)
+                    seconds.append((0..<runs).map { _ in Self.seconds { run(input) } }.min()!)
+                    if let last = Growth(seconds: seconds).ratios.last, last >= maxGrowth { break }
+                }
+                continuation.resume(returning: Growth(seconds: seconds))
+            }
+            // Deeply nested inputs recurse in some parsers; give them the main thread's room.
+            thread.stackSize = 8 << 20
+            thread.start()
         }
-        return Growth(seconds: seconds)
     }
 
     public static func seconds(_ body: () -> Void) -> Double {

@@ -64,9 +64,9 @@ import Testing
 
     /// Every element of a long array with a wrong-typed optional field: the rounds are capped, so the
     /// cost stays linear in the body and the answer names the first ones.
-    @Test func manyWrongFieldsCostLinearTime() {
+    @Test func manyWrongFieldsCostLinearTime() async {
         let unit = #"{"address":"a@b.test","name":0},"#
-        let growth = CPUCost.growth(runs: 1, input: { size in
+        let growth = await CPUCost.growth(runs: 1, input: { size in
             Array(("[" + String(repeating: unit, count: size / unit.utf8.count) + #"{"address":"a@b.test"}]"#).utf8)
         }) { (body: [UInt8]) in
             do {

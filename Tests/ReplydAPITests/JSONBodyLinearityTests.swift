@@ -11,8 +11,8 @@ import Testing
     }
 
     @Test(arguments: ["wide-array", "escapes", "unknown-keys", "deep", "numbers"])
-    func decode(kind: String) {
-        let growth = CPUCost.growth(input: { size -> APIRequest in
+    func decode(kind: String) async {
+        let growth = await CPUCost.growth(input: { size -> APIRequest in
             switch kind {
             case "wide-array": return Self.request("{\"aliases\": [" + CPUCost.repeated("\"a@example.test\",", toBytes: size) + "\"b@example.test\"]}")
             case "escapes": return Self.request("{\"aliases\": [\"" + CPUCost.repeated("\\u2028\\\"", toBytes: size) + "\"]}")

@@ -17,22 +17,22 @@ import Testing
     }
 
     @Test(arguments: ["=?a?q?x", "=?utf-8?B?QUFB", "=?=?=?", "=?utf-8?q?=C5=82?="])
-    func encodedWords(unit: String) {
-        let growth = CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = EncodedWords.decode($0) }
+    func encodedWords(unit: String) async {
+        let growth = await CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = EncodedWords.decode($0) }
         #expect(growth.isLinear, "\(unit): \(growth)")
     }
 
     @Test(arguments: ["X-A: b\r\n", " folded continuation\r\n", "no colon at all on this line\r\n", "a:\r\n"])
-    func headerFields(unit: String) {
-        let growth = CPUCost.growth(input: { Self.message(headers: "Subject: s\r\n" + CPUCost.repeated(unit, toBytes: $0)) }) {
+    func headerFields(unit: String) async {
+        let growth = await CPUCost.growth(input: { Self.message(headers: "Subject: s\r\n" + CPUCost.repeated(unit, toBytes: $0)) }) {
             _ = HeaderFields.parse($0)
         }
         #expect(growth.isLinear, "\(unit): \(growth)")
     }
 
     @Test(arguments: ["=?a?q?x", "\"(<", "((((", "<<<<", "a@b,", "\\\"", "x"])
-    func inboundMessage(unit: String) {
-        let growth = CPUCost.growth(input: { size in
+    func inboundMessage(unit: String) async {
+        let growth = await CPUCost.growth(input: { size in
             let value = Self.foldedValue(unit, size: size / 3)
             let headers = "From: \(value)\r\nTo: \(value)\r\nSubject: \(value)\r\nReferences: \(value)"
             return ReceivedMessage(reversePath: .null, recipients: ["a@example.test"], helo: "h", esmtp: true,
@@ -43,14 +43,14 @@ import Testing
     }
 
     @Test(arguments: ["(", "\"", "<", "a@b.c, ", "=?utf-8?q?a?= <a@b.c>,"])
-    func addressList(unit: String) {
-        let growth = CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = AddressList.mailboxes(in: $0) }
+    func addressList(unit: String) async {
+        let growth = await CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = AddressList.mailboxes(in: $0) }
         #expect(growth.isLinear, "\(unit): \(growth)")
     }
 
     @Test(arguments: ["plain", "quoted-printable", "multipart", "nested", "long-boundary", "base64"])
-    func firstTypedLine(kind: String) {
-        let growth = CPUCost.growth(input: { size -> [UInt8] in
+    func firstTypedLine(kind: String) async {
+        let growth = await CPUCost.growth(input: { size -> [UInt8] in
             switch kind {
             case "quoted-printable":
                 return Self.message(headers: "Content-Transfer-Encoding: quoted-printable",
@@ -75,18 +75,18 @@ import Testing
     }
 
     @Test(arguments: ["MAIL FROM:<\"", "RCPT TO:<a\\\\", "MAIL FROM:<a@b> SIZE=1 ", "EHLO ", "MAIL FROM:<@a,@b:"])
-    func smtpCommand(prefix: String) {
-        let growth = CPUCost.growth(input: { prefix + CPUCost.repeated("\"\\ x", toBytes: $0) }) {
+    func smtpCommand(prefix: String) async {
+        let growth = await CPUCost.growth(input: { prefix + CPUCost.repeated("\"\\ x", toBytes: $0) }) {
             _ = SMTPCommandParser.parse(Substring($0))
         }
         #expect(growth.isLinear, "\(prefix): \(growth)")
     }
 
-    @Test func smtpSessionData() {
+    @Test func smtpSessionData() async {
         let settings = SMTPSession.Settings(hostname: "mx.test", maxMessageSize: 100 << 20, maxRecipients: 10, maxErrors: 10,
                                             tlsAvailable: false, requireTLS: false,
                                             recipients: RecipientPolicy(localDomains: ["example.test"], catchAll: true))
-        let growth = CPUCost.growth(input: { size in Array(repeating: Array("..x".utf8), count: size / 5) }) { lines in
+        let growth = await CPUCost.growth(input: { size in Array(repeating: Array("..x".utf8), count: size / 5) }) { lines in
             var session = SMTPSession(settings: settings, remoteAddress: "192.0.2.1")
             for line in ["EHLO c", "MAIL FROM:<a@c.test>", "RCPT TO:<b@example.test>", "DATA"] {
                 _ = session.receive(line: ArraySlice(Array(line.utf8)), crlf: false)
@@ -98,10 +98,10 @@ import Testing
     }
 
     @Test(arguments: ["Subject", "From"])
-    func replyComposition(field: String) {
+    func replyComposition(field: String) async {
         let vacation = Vacation(mailbox: "alice@example.test", start: Date(timeIntervalSince1970: 0), subject: nil,
                                 message: "Away.")
-        let growth = CPUCost.growth(input: { size -> InboundMessage in
+        let growth = await CPUCost.growth(input: { size -> InboundMessage in
             let value = Self.foldedValue("=?utf-8?q?ab?=", size: size)
             let received = ReceivedMessage(reversePath: .null, recipients: ["alice@example.test"], helo: "h", esmtp: true,
                                            remoteAddress: "192.0.2.1", tls: nil, body8bit: false, smtputf8: false,

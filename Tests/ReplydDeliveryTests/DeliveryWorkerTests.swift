@@ -71,4 +71,67 @@ import Testing
         #expect(retried.attempts == 2)
         #expect(try await store.attempts(outbound: retried.id).map(\.outcome) == ["temporary", "delivered"])
     }
+
+    /// Runs `worker` until `done` holds (or 10 s), then shuts it down as `serve` does.
+    func run(_ worker: DeliveryWorker, until done: @escaping @Sendable () -> Bool) async throws {
+        let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for _ in 0..<500 where !done() { try await Task.sleep(for: .milliseconds(20)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func options(concurrency: Int = 4, perDestination: Int = 4, lease: Duration = .seconds(30)) -> DeliveryWorker.Options {
+        .init(concurrency: concurrency, perDestination: perDestination, lease: lease, pollInterval: .milliseconds(20),
+              schedule: RetrySchedule(firstRetry: .seconds(60)), shutdownGrace: .seconds(1))
+    }
+
+    @Test func aTemporaryFailureIsDueAgainAfterTheFirstRetryByTheWorkersClock() async throws {
+        let queue = MemoryOutboundQueue()
+        let now = TestMessages.now
+        let id = queue.add(recipient: "ewa@klient.pl", due: now)
+        let worker = DeliveryWorker(queue: queue, options: options(), logger: Logger(label: "test"), clock: { now }) { _ in
+            .temporary(host: "mx", reason: "451 4.7.1 greylisted")
+        }
+        try await run(worker) { queue.entry(id)?.item.attempts == 1 }
+        let entry = try #require(queue.entry(id))
+        #expect(entry.status == "queued" && entry.leaseOwner == nil && entry.item.attempts == 1)
+        #expect(entry.dueAt == now.addingTimeInterval(60))
+        #expect(entry.completions.map(\.1) == [.retry(at: now.addingTimeInterval(60))])
+    }
+
+    @Test func aSlowDeliveryKeepsItsLeaseAndIsNotHandedOutTwice() async throws {
+        let queue = MemoryOutboundQueue()
+        let id = queue.add(recipient: "ewa@klient.pl", due: Date())
+        let calls = Mutex(0)
+        let worker = DeliveryWorker(queue: queue, options: options(lease: .milliseconds(900)), logger: Logger(label: "test")) { _ in
+            calls.withLock { $0 += 1 }
+            // Longer than the lease: only the renewals keep the item from being claimed again.
+            try? await Task.sleep(for: .milliseconds(2_000))
+            return .delivered(host: "mx", code: 250, detail: "ok", tlsVersion: nil)
+        }
+        try await run(worker) { queue.entry(id)?.status == "sent" }
+        #expect(queue.entry(id)?.status == "sent")
+        #expect(calls.withLock { $0 } == 1)
+        #expect(queue.renewals.withLock { $0 }.contains { $0.0 == [id] })
+    }
+
+    @Test func anItemForABusyDestinationIsGivenBackAndSentAfterwards() async throws {
+        let queue = MemoryOutboundQueue()
+        let now = Date()
+        let first = queue.add(recipient: "a@klient.pl", due: now)
+        let second = queue.add(recipient: "b@klient.pl", due: now)
+        let order = Mutex<[String]>([])
+        let worker = DeliveryWorker(queue: queue, options: options(perDestination: 1), logger: Logger(label: "test")) { item in
+            order.withLock { $0.append(item.recipient) }
+            try? await Task.sleep(for: .milliseconds(200))
+            return .delivered(host: "mx", code: 250, detail: "ok", tlsVersion: nil)
+        }
+        try await run(worker) { queue.all.allSatisfy { $0.status == "sent" } }
+        #expect(queue.entry(first)?.status == "sent" && queue.entry(second)?.status == "sent")
+        #expect(order.withLock { $0 } == ["a@klient.pl", "b@klient.pl"])
+        #expect(queue.released.withLock { $0 }.contains(second))
+    }
 }

@@ -10,8 +10,8 @@ import Testing
     }
 
     @Test(arguments: ["a=b&", "%41", "+&="])
-    func linear(unit: String) {
-        let growth = CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = WebhookForm.parameters($0) }
+    func linear(unit: String) async {
+        let growth = await CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = WebhookForm.parameters($0) }
         #expect(growth.isLinear, "\(unit): \(growth)")
     }
 }

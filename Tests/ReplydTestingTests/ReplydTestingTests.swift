@@ -3,15 +3,15 @@ import Testing
 import ReplydTesting
 
 @Suite struct CPUCostTests {
-    @Test func aLinearLoopPassesAndAQuadraticOneIsCaught() {
-        let linear = CPUCost.growth(input: { [UInt8](repeating: 1, count: $0) }) { bytes in
+    @Test func aLinearLoopPassesAndAQuadraticOneIsCaught() async {
+        let linear = await CPUCost.growth(input: { [UInt8](repeating: 1, count: $0) }) { bytes in
             var sum = 0
             for byte in bytes { sum &+= Int(byte) }
             #expect(sum == bytes.count)
         }
         #expect(linear.isLinear, "\(linear)")
         // n/100 elements squared: 10^4, 10^6, 10^8 steps, so the test stays quick.
-        let quadratic = CPUCost.growth(input: { Array(0..<($0 / 100)) }) { values in
+        let quadratic = await CPUCost.growth(input: { Array(0..<($0 / 100)) }) { values in
             var pairs = 0
             for a in values { for b in values where a < b { pairs &+= 1 } }
             #expect(pairs == values.count * (values.count - 1) / 2)
