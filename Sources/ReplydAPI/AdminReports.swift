@@ -97,7 +97,7 @@ public struct AdminReports: Sendable {
 
     public struct Explanation: Encodable, Sendable {
         var message: LogEntry
-        /// The header fields as stored (unfolded, in order); empty once retention removed them.
+        /// The header fields of the bytes as received (unfolded, in order); empty once retention removed them.
         var headers: [HeaderItem]
         /// The bytes as received, base64; absent once retention removed them.
         var raw: String?
@@ -119,9 +119,11 @@ public struct AdminReports: Sendable {
                 checks: record.checks.map { CheckItem(rule: $0.rule.rawValue, passed: $0.passed, detail: $0.detail) },
                 decidedAt: record.decidedAt, reply: reply))
         }
-        let headers = try await store.headerFields(message: id).map { HeaderItem(name: $0.name, value: $0.value) }
-        let raw = try await store.rawMessage(id: id).map { Data($0).base64EncodedString() }
-        return Explanation(message: LogEntry(summary), headers: headers, raw: raw, decisions: decisions)
+        // The bytes as received are the one record of the header section; the fields are read from them.
+        let raw = try await store.rawMessage(id: id)
+        let headers = raw.map { HeaderFields.parse($0).fields.map { HeaderItem(name: $0.name, value: $0.value) } } ?? []
+        return Explanation(message: LogEntry(summary), headers: headers, raw: raw.map { Data($0).base64EncodedString() },
+                           decisions: decisions)
     }
 
     public struct QueueItem: Encodable, Sendable {

@@ -159,6 +159,12 @@ public final class SMTPServer: Service, Sendable {
         for channel in connections.all { channel.close(promise: nil) }
     }
 
+    /// Says 421 to every session that is between transactions and closes it, as the first step of
+    /// a shutdown does (sessions in a transaction finish it first).
+    public func closeIdleSessions() {
+        broadcast(ShutdownEvent(force: false))
+    }
+
     private func broadcast(_ event: ShutdownEvent) {
         for channel in connections.all {
             channel.pipeline.fireUserInboundEventTriggered(event)

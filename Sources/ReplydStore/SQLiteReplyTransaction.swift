@@ -121,10 +121,6 @@ struct SQLiteReplyTransaction: ReplyTransaction {
         for (position, address) in message.recipients.enumerated() {
             try recipient.execute(arguments: [id, position, address])
         }
-        let header = try db.cachedStatement(sql: "INSERT INTO inbound_header (message, position, name, value) VALUES (?, ?, ?, ?)")
-        for (position, field) in message.headers.fields.enumerated() {
-            try header.execute(arguments: [id, position, field.name, field.value])
-        }
         try db.cachedStatement(sql: "INSERT INTO inbound_raw (message, raw) VALUES (?, ?)").execute(arguments: [id, Data(message.raw)])
         return id
     }

@@ -79,13 +79,6 @@ extension SQLiteStore {
         }
     }
 
-    public func headerFields(message id: Int64) async throws -> [HeaderField] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, value FROM inbound_header WHERE message = ? ORDER BY position", arguments: [id])
-                .map { HeaderField(name: $0["name"], value: $0["value"]) }
-        }
-    }
-
     /// A queued reply's raw message.
     public func outboundData(id: Int64) async throws -> [UInt8]? {
         try await pool.read { db in

@@ -21,7 +21,6 @@ extension SQLiteStore {
                     """, arguments: [cutoff, batch])
                 for id in ids {
                     try db.execute(sql: "DELETE FROM inbound_raw WHERE message = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM inbound_header WHERE message = ?", arguments: [id])
                 }
                 return ids.count
             }

@@ -42,6 +42,12 @@ public enum TestSMTPServer {
 
     /// Runs `body` with the port, then shuts the server down the way `replyd serve` does.
     public static func run(store: any InboundStore, limits: Limits = Limits(), _ body: (Int) async throws -> Void) async throws {
+        try await run(store: store, limits: limits) { port, _ in try await body(port) }
+    }
+
+    /// The same, with the server itself (to make it hang up on its sessions).
+    public static func run(store: any InboundStore, limits: Limits = Limits(),
+                           _ body: (Int, SMTPServer) async throws -> Void) async throws {
         let scratch = try ScratchDirectory("replyd-smtp")
         let settings = SMTPSession.Settings(hostname: "mx.example.test", maxMessageSize: limits.maxMessageSize, maxRecipients: 5,
                                             maxErrors: 5, tlsAvailable: false, requireTLS: false,
@@ -56,7 +62,7 @@ public enum TestSMTPServer {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
-                try await body(address.port!)
+                try await body(address.port!, server)
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error

@@ -56,7 +56,7 @@ extension SQLiteStore {
     func failInsertsForTesting(whenHeaderValueIs value: String) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                CREATE TRIGGER fail_header BEFORE INSERT ON inbound_header WHEN NEW.value = '\(value)'
+                CREATE TRIGGER fail_header BEFORE INSERT ON inbound_raw WHEN CAST(NEW.raw AS TEXT) LIKE '%\(value)%'
                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
                 """)
         }

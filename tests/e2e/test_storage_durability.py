@@ -63,7 +63,7 @@ def inject_commit_failure(server):
     # TODO(sql): replyd has no fault injection, so the failing commit is still made with a trigger
     # written into the database. Everything read is checked through the CLI.
     con = sqlite3.connect(str(server.data_dir / "replyd.sqlite"), timeout=10)
-    con.execute("CREATE TRIGGER fail_me BEFORE INSERT ON inbound_header WHEN NEW.value = 'fail-me' "
+    con.execute("CREATE TRIGGER fail_me BEFORE INSERT ON inbound_raw WHEN CAST(NEW.raw AS TEXT) LIKE '%fail-me%' "
                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
     con.commit()
     con.close()

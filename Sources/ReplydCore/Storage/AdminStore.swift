@@ -37,8 +37,6 @@ public protocol AdminStore: InboundLogReader {
     func decisions(message id: Int64) async throws -> [DecisionRecord]
     /// A message's bytes as received (nil once retention removed them).
     func rawMessage(id: Int64) async throws -> [UInt8]?
-    /// A message's header fields as stored, in order (none once retention removed them).
-    func headerFields(message id: Int64) async throws -> [HeaderField]
     /// A queued message's bytes as they are sent.
     func outboundData(id: Int64) async throws -> [UInt8]?
 
