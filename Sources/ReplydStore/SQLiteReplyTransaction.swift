@@ -8,12 +8,13 @@ import ReplydPipeline
 /// safe.
 struct SQLiteReplyTransaction: ReplyTransaction {
     let db: Database
+    let settings: DecodedSettings
 
     // MARK: Facts: mail
 
     func mailList(address: String) throws -> MailList? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT settings FROM mail_list WHERE address = ?"), arguments: [address])
-            .map { try JSONDecoder().decode(MailList.self, from: Data($0.utf8)) }
+            .map(settings.mailList)
     }
 
     func vacation(address: String) throws -> Vacation? {
@@ -24,7 +25,7 @@ struct SQLiteReplyTransaction: ReplyTransaction {
             LIMIT 1
             """), arguments: [address, address])
         guard let json: String = row?[0] else { return nil }
-        var vacation = try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
+        var vacation = try settings.vacation(json)
         // The mailbox's own aliases (admin API) count as its addresses too.
         let aliases = try String.fetchAll(db.cachedStatement(sql: "SELECT alias FROM mailbox_alias WHERE mailbox = ? ORDER BY alias"),
                                           arguments: [vacation.mailbox])

@@ -10,6 +10,7 @@ import ReplydPipeline
 public final class SQLiteStore: AdminStore, Sendable {
     let pool: DatabasePool
     let completions: GroupCommitter<Completion, NotificationSent?>
+    let settings = DecodedSettings()
 
     public init(path: String) throws {
         var configuration = GRDB.Configuration()
@@ -105,16 +106,18 @@ public final class SQLiteStore: AdminStore, Sendable {
 extension SQLiteStore: PipelineStore {
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
         let started = ContinuousClock.now
-        let result = try await pool.write { db in try body(SQLiteReplyTransaction(db: db)) }
+        let settings = self.settings
+        let result = try await pool.write { db in try body(SQLiteReplyTransaction(db: db, settings: settings)) }
         StoreMetrics.committed(duration: ContinuousClock.now - started)
         return result
     }
 
     public func rehearsal<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
+        let settings = self.settings
+        return try await pool.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction {
-                result = try body(SQLiteReplyTransaction(db: db))
+                result = try body(SQLiteReplyTransaction(db: db, settings: settings))
                 return .rollback
             }
             guard let result else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "rehearsal returned nothing") }
