@@ -20,6 +20,6 @@ extension Configuration {
         let hostname = server.hostname
         return NotificationSetup(
             rules: notificationRules, emailFrom: from.map { ($0.name, $0.address.lowercased()) }, smsFrom: notifications.smsFrom,
-            shopName: notifications.shopName, makeMessageID: { "<\(UUID().uuidString.lowercased())@\(hostname)>" })
+            shopName: notifications.shopName, makeMessageID: { domain in "<\(UUID().uuidString.lowercased())@\(domain.isEmpty ? hostname : domain)>" })
     }
 }

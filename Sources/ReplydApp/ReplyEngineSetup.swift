@@ -18,7 +18,7 @@ extension Configuration {
             recipients: recipientPolicy,
             listConfirmation: ListConfirmationRules(maxPending: mail.listMaxPending,
                                                     validFor: TimeInterval(mail.listConfirmWithin.components.seconds)),
-            makeMessageID: { "<\(UUID().uuidString.lowercased())@\(hostname)>" })
+            makeMessageID: { domain in "<\(UUID().uuidString.lowercased())@\(domain.isEmpty ? hostname : domain)>" })
     }
 }
 

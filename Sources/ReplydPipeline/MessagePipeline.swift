@@ -75,7 +75,7 @@ extension MessagePipeline {
         let plan = ReplyPlan(recipient: sender, mailbox: vacation.mailbox, internalSender: localDomains.contains(domain),
                              responseID: vacation.responseID, days: vacation.days)
         let settings = settings ?? ReplyEngineSettings(site: SiteRules(organisationDomains: Set(localDomains)),
-                                                       makeMessageID: { "<preview@replyd.invalid>" })
+                                                       makeMessageID: { _ in "<preview@replyd.invalid>" })
         return Composer.vacationReply(plan: plan, vacation: vacation, answering: message, inbound: nil, settings: settings)
     }
 }

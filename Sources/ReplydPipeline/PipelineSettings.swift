@@ -11,11 +11,11 @@ public struct ReplyEngineSettings: Sendable {
     /// forged. Nil (or catch-all) cannot tell.
     public var recipients: RecipientPolicy?
     public var listConfirmation: ListConfirmationRules
-    public var makeMessageID: @Sendable () -> String
+    public var makeMessageID: @Sendable (_ domain: String) -> String
 
     public init(site: SiteRules, useMailboxAsEnvelopeSender: Bool = false, recipientDelimiter: Character? = "+",
                 recipients: RecipientPolicy? = nil, listConfirmation: ListConfirmationRules = ListConfirmationRules(),
-                makeMessageID: @escaping @Sendable () -> String) {
+                makeMessageID: @escaping @Sendable (_ domain: String) -> String) {
         self.site = site
         self.recipients = recipients
         self.listConfirmation = listConfirmation
@@ -31,10 +31,10 @@ public struct NotificationSetup: Sendable {
     public var emailFrom: (name: String?, address: String)?
     public var smsFrom: String?
     public var shopName: String
-    public var makeMessageID: @Sendable () -> String
+    public var makeMessageID: @Sendable (_ domain: String) -> String
 
     public init(rules: NotificationRules, emailFrom: (name: String?, address: String)?, smsFrom: String?, shopName: String,
-                makeMessageID: @escaping @Sendable () -> String) {
+                makeMessageID: @escaping @Sendable (_ domain: String) -> String) {
         self.rules = rules
         self.emailFrom = emailFrom
         self.smsFrom = smsFrom

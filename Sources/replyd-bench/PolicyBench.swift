@@ -79,7 +79,7 @@ enum PolicyBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replyd-policy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let engine = ReplyEngineSettings(site: site, makeMessageID: { "<\(UUID().uuidString)@bench>" })
+        let engine = ReplyEngineSettings(site: site, makeMessageID: { _ in "<\(UUID().uuidString)@bench>" })
         let store = try SQLiteStore(path: directory.appendingPathComponent("bench.sqlite").path)
         let pipeline = MessagePipeline(store: store, engine: engine)
         let vacation = Vacation(mailbox: "jan@firma.pl", start: start, message: "Away", contactsOnly: true)

@@ -12,7 +12,7 @@ struct Fixture {
     let pipeline: MessagePipeline
     static let start = TestMessages.now
     static let engine = ReplyEngineSettings(site: SiteRules(organisationDomains: ["firma.pl"]),
-                                            makeMessageID: { "<\(UUID().uuidString)@test>" })
+                                            makeMessageID: { domain in "<\(UUID().uuidString)@\(domain)>" })
 
     init(engine: ReplyEngineSettings? = Fixture.engine) throws {
         scratch = try ScratchDirectory("replyd-pipeline")

@@ -9,7 +9,7 @@ import Testing
     let afternoon = Date(timeIntervalSince1970: 1_795_615_200)
     let setup = NotificationSetup(
         rules: NotificationRules(minGap: .zero), emailFrom: ("Sklep", "sklep@example.test"), smsFrom: "+48500100200",
-        shopName: "Sklep", makeMessageID: { "<n@example.test>" })
+        shopName: "Sklep", makeMessageID: { domain in "<n@\(domain)>" })
 
     func request(_ order: String, phone: String = "+48600100200") -> NotificationRequest {
         NotificationRequest(orderID: order, event: "shipped", customer: Customer(name: "Ola", phone: phone), data: [:])

@@ -8,7 +8,7 @@ import Testing
 @Suite struct RehearsalTests {
     let start = Fixture.start
     let setup = NotificationSetup(rules: NotificationRules(minGap: .zero), emailFrom: ("Sklep", "sklep@example.test"),
-                                  smsFrom: "+48500100200", shopName: "Sklep", makeMessageID: { "<n@example.test>" })
+                                  smsFrom: "+48500100200", shopName: "Sklep", makeMessageID: { domain in "<n@\(domain)>" })
 
     func prepared() async throws -> Fixture {
         let fixture = try Fixture()

@@ -151,6 +151,7 @@ def test_reply_headers_template_and_polish_body(server):
     assert reply["In-Reply-To"] == "<orig-1@client.test>"
     assert reply["References"].split() == ["<root@client.test>", "<mid@client.test>", "<orig-1@client.test>"]
     assert reply["Message-ID"] != "<orig-1@client.test>"
+    assert re.fullmatch(r"<[0-9a-f-]{36}@example\.test>", reply["Message-ID"]), reply["Message-ID"]  # the mailbox's domain
 
     expected = (
         "Dzień dobry Józef Żółtowski <jozef@client.test>,\n"
