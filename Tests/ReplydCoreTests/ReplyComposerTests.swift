@@ -17,17 +17,31 @@ import Testing
                                      messageID: "<r1@replyd.test>", date: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
+    @Test(arguments: [
+        ("From: Ewa Nowak <ewa@klient.pl>\r\n", "To: Ewa Nowak <ewa@klient.pl>"),
+        ("From: Biuro <biuro@klient.pl>\r\nSender: Ewa Nowak <EWA@klient.pl>\r\n", "To: Ewa Nowak <ewa@klient.pl>"),
+        ("From: Biuro <biuro@klient.pl>\r\nResent-From: \"Nowak, Ewa\" <ewa@klient.pl>\r\n", "To: \"Nowak, Ewa\" <ewa@klient.pl>"),
+        ("From: Biuro <biuro@klient.pl>\r\n", "To: <ewa@klient.pl>"),
+        ("From: ewa@klient.pl\r\n", "To: <ewa@klient.pl>"),
+    ])
+    func theReplyKeepsTheSendersDisplayNameWhenTheirHeaderNamesTheEnvelopeSender(headers: String, to: String) {
+        #expect(headerBlock(compose(headers: headers + "Subject: s\r\n")).contains(to))
+    }
+
     func headerBlock(_ reply: ReplyComposer.Reply) -> [String] {
         let text = String(decoding: reply.data, as: UTF8.self)
         let head = text.components(separatedBy: "\r\n\r\n")[0]
         return head.components(separatedBy: "\r\n")
     }
 
-    @Test func repliesCarryTheRFC3834Headers() {
+    @Test func repliesCarryTheRFC3834Headers() throws {
         let reply = compose(headers: "From: \"Ewa Zając\" <ewa@klient.pl>\r\nSubject: Faktura 12\r\nMessage-ID: <m1@klient.pl>\r\nReferences: <m0@klient.pl>\r\n")
         let lines = headerBlock(reply)
         #expect(lines.contains("From: Jan Kowalski <jan@firma.pl>"))
-        #expect(lines.contains("To: <ewa@klient.pl>"))
+        // The From that names the envelope sender gives the To its display name (RFC 2047-encoded).
+        let to = try #require(HeaderFields.parse(reply.data).first("To"))
+        #expect(to.lowercased().hasPrefix("=?utf-8?"))
+        #expect(AddressList.mailboxes(in: to).map { "\($0.name ?? "") <\($0.address)>" } == ["Ewa Zając <ewa@klient.pl>"])
         #expect(lines.contains("Subject: Auto: Faktura 12"))
         #expect(lines.contains("Message-ID: <r1@replyd.test>"))
         #expect(lines.contains("In-Reply-To: <m1@klient.pl>"))

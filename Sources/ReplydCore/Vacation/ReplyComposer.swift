@@ -97,7 +97,8 @@ public enum ReplyComposer {
                          messageID: String, date: Date) -> [UInt8] {
         var lines: [String] = []
         lines.append(from)
-        lines.append("To: <\(MIMEEncoding.scrubbed(recipient))>")
+        lines.append(MIMEEncoding.addressHeader("To", displayName: displayName(of: recipient, in: message),
+                                                address: MIMEEncoding.scrubbed(recipient)))
         lines.append(MIMEEncoding.header("Subject", subject))
         lines.append("Date: \(MIMEEncoding.date(date))")
         lines.append("Message-ID: \(messageID)")
@@ -113,6 +114,20 @@ public enum ReplyComposer {
         // Exchange and Outlook honour this and will not answer our answer.
         lines.append("X-Auto-Response-Suppress: All")
         return MIMEEncoding.plainTextMessage(headers: lines, body: body)
+    }
+
+    /// The name the sender gave themselves, when the header that names them (From, else Sender,
+    /// else Resent-From, as Pigeonhole's vacation looks) has the address the reply goes to: the
+    /// reply is then addressed to "Ewa Nowak <ewa@klient.pl>", not only to the address.
+    static func displayName(of recipient: String, in message: InboundMessage) -> String? {
+        for field in ["From", "Sender", "Resent-From"] {
+            for value in message.headers.values(field) {
+                if let match = AddressList.mailboxes(in: value).first(where: { $0.address == recipient.lowercased() }) {
+                    return match.name
+                }
+            }
+        }
+        return nil
     }
 
     /// Longest original subject copied into a reply, in code points (what Pigeonhole's vacation does).
