@@ -64,13 +64,13 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try common.openExistingStore(try common.loadConfig().configuration)
+            if json, let item = try await AdminReports(store: store).queueItem(id: id) {
+                print(try AdminReports.json(item))
+                return
+            }
             guard let entry = try await store.queueEntry(id: id) else {
                 printError("no queue item \(id)")
                 throw ExitCode(1)
-            }
-            if json {
-                print(try AdminReports.json(try await AdminReports(store: store).queueItem(id: id)))
-                return
             }
             let to = entry.channel == "sms" ? "sms to \(entry.recipient)" : "to <\(entry.recipient)> from <\(entry.envelopeSender)>"
             print("\(entry.id)  \(entry.displayStatus)  \(entry.kind)  \(to)")

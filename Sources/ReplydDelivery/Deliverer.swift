@@ -130,25 +130,23 @@ public struct Deliverer: Sendable {
         } catch {
             return .temporary(host: label, reason: "connect: \(error)")
         }
-        let session: ClientSession
-        open.add(connection.channel)
+        let setup: SessionSetup
         do {
-            switch try await openSession(connection, label: label, tls: tls, credentials: credentials, tlsName: name) {
-            case .ready(let ready):
-                session = ready
-            case .refused(let outcome):
-                open.remove(connection.channel)
-                SessionCache.quit(connection)
-                return outcome
-            }
+            open.add(connection.channel)
+            defer { open.remove(connection.channel) }
+            setup = try await openSession(connection, label: label, tls: tls, credentials: credentials, tlsName: name)
         } catch {
-            open.remove(connection.channel)
             await connection.close()
             return .temporary(host: label, reason: "\(error)")
         }
-        open.remove(connection.channel)
-        return await deliver(item, over: session, key: key, label: label, reused: false)
-            ?? .temporary(host: label, reason: "connection closed by the server")
+        switch setup {
+        case .refused(let outcome):
+            SessionCache.quit(connection)
+            return outcome
+        case .ready(let session):
+            return await deliver(item, over: session, key: key, label: label, reused: false)
+                ?? .temporary(host: label, reason: "connection closed by the server")
+        }
     }
 
     /// One transaction over `session`, which is then cached for the next message or closed. Nil

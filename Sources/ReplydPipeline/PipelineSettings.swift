@@ -11,6 +11,8 @@ public struct ReplyEngineSettings: Sendable {
     /// forged. Nil (or catch-all) cannot tell.
     public var recipients: RecipientPolicy?
     public var listConfirmation: ListConfirmationRules
+    /// A fresh Message-ID in `domain`, the domain the message comes from (as Pigeonhole's vacation
+    /// makes it): the one the recipient knows and its DKIM signs. Empty: the server's own name.
     public var makeMessageID: @Sendable (_ domain: String) -> String
 
     public init(site: SiteRules, useMailboxAsEnvelopeSender: Bool = false, recipientDelimiter: Character? = "+",
@@ -31,6 +33,8 @@ public struct NotificationSetup: Sendable {
     public var emailFrom: (name: String?, address: String)?
     public var smsFrom: String?
     public var shopName: String
+    /// A fresh Message-ID in `domain`, the domain the message comes from (as Pigeonhole's vacation
+    /// makes it): the one the recipient knows and its DKIM signs. Empty: the server's own name.
     public var makeMessageID: @Sendable (_ domain: String) -> String
 
     public init(rules: NotificationRules, emailFrom: (name: String?, address: String)?, smsFrom: String?, shopName: String,

@@ -8,31 +8,25 @@ import Synchronization
 /// is a new key and nothing can go stale; bounded, so a store with many mailboxes does not grow it
 /// without end.
 final class DecodedSettings: Sendable {
-    private struct Entries {
-        var vacations: [String: Vacation] = [:]
-        var mailLists: [String: MailList] = [:]
-    }
-
     static let capacity = 4_096
-    private let entries = Mutex(Entries())
+    private let vacations = Decoded<Vacation>()
+    private let mailLists = Decoded<MailList>()
 
-    func vacation(_ json: String) throws -> Vacation {
-        if let hit = entries.withLock({ $0.vacations[json] }) { return hit }
-        let decoded = try JSONDecoder().decode(Vacation.self, from: Data(json.utf8))
-        entries.withLock { entries in
-            if entries.vacations.count >= Self.capacity { entries.vacations.removeAll(keepingCapacity: true) }
-            entries.vacations[json] = decoded
-        }
-        return decoded
-    }
+    func vacation(_ json: String) throws -> Vacation { try vacations.value(of: json) }
 
-    func mailList(_ json: String) throws -> MailList {
-        if let hit = entries.withLock({ $0.mailLists[json] }) { return hit }
-        let decoded = try JSONDecoder().decode(MailList.self, from: Data(json.utf8))
-        entries.withLock { entries in
-            if entries.mailLists.count >= Self.capacity { entries.mailLists.removeAll(keepingCapacity: true) }
-            entries.mailLists[json] = decoded
+    func mailList(_ json: String) throws -> MailList { try mailLists.value(of: json) }
+
+    private final class Decoded<Value: Decodable & Sendable>: Sendable {
+        private let entries = Mutex<[String: Value]>([:])
+
+        func value(of json: String) throws -> Value {
+            if let hit = entries.withLock({ $0[json] }) { return hit }
+            let decoded = try JSONDecoder().decode(Value.self, from: Data(json.utf8))
+            entries.withLock { entries in
+                if entries.count >= DecodedSettings.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[json] = decoded
+            }
+            return decoded
         }
-        return decoded
     }
 }

@@ -207,7 +207,7 @@ extension SQLiteStore: OutboundQueue {
         entry.inboundMessage = row["inbound_message"]
         entry.notification = row["notification"]
         entry.listKey = row["list_key"]
-        entry.mailbox = entry.listKey == nil ? row["mailbox"] : nil
+        entry.mailbox = row["mailbox"]
         return entry
     }
 

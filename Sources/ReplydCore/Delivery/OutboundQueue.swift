@@ -37,9 +37,7 @@ public struct OutboundItem: Sendable, Equatable {
         return .retry(at: window.nextAllowed(after: at, in: zone))
     }
 
-    public var recipientDomain: String {
-        recipient.lastIndex(of: "@").map { String(recipient[recipient.index(after: $0)...]).lowercased() } ?? ""
-    }
+    public var recipientDomain: String { MailAddress.domain(of: recipient) }
 }
 
 /// What a queued item travels over; each has its own worker.

@@ -40,6 +40,11 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `local@domain` (no angle brackets). Quoted local parts are accepted as RFC 5321 allows.
+    /// The lower-cased part after the last "@" of an address already accepted; "" when it has none.
+    public static func domain(of address: String) -> String {
+        address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]).lowercased() } ?? ""
+    }
+
     public static func parse(_ text: Substring) -> Result<MailAddress, ParseError> {
         if text.isEmpty { return .failure(.empty) }
         // RFC 5321 4.5.3.1.3: a path is at most 256 octets; the mailbox inside it at most 254.

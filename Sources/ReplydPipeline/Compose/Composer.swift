@@ -5,15 +5,9 @@ import ReplydCore
 /// mail-list and SMS-list answers, notifications. The texts and MIME forms are ReplydCore's
 /// (`ReplyComposer`, `NotificationTemplates`); this stage only fills in the envelope and origin.
 enum Composer {
-    /// Replies carry a Message-ID in the domain they come from (as Pigeonhole's vacation does), not
-    /// the gateway's host name: the mailbox's domain is the one the recipient knows and its DKIM signs.
-    static func domain(of address: String) -> String {
-        address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]).lowercased() } ?? address
-    }
-
     static func vacationReply(plan: ReplyPlan, vacation: Vacation, answering message: InboundMessage, inbound id: Int64?,
                               settings: ReplyEngineSettings) -> OutboundMessage {
-        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message, messageID: settings.makeMessageID(domain(of: vacation.mailbox)),
+        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message, messageID: settings.makeMessageID(MailAddress.domain(of: vacation.mailbox)),
                                           date: message.receivedAt, useMailboxAsEnvelopeSender: settings.useMailboxAsEnvelopeSender)
         return OutboundMessage(channel: .email, origin: .vacation(mailbox: vacation.mailbox), envelopeFrom: reply.envelopeSender,
                                recipient: reply.recipient, subject: reply.subject, data: reply.data, text: reply.body,
@@ -23,7 +17,7 @@ enum Composer {
     static func listAnswer(list: MailList, text: String, intent: SMSKeywords.Intent?, answering message: InboundMessage,
                            inbound id: Int64, confirmation: (address: String, token: String)?,
                            settings: ReplyEngineSettings) -> OutboundMessage {
-        let reply = ReplyComposer.composeListAnswer(list: list, body: text, message: message, messageID: settings.makeMessageID(domain(of: list.address)),
+        let reply = ReplyComposer.composeListAnswer(list: list, body: text, message: message, messageID: settings.makeMessageID(MailAddress.domain(of: list.address)),
                                                     date: message.receivedAt,
                                                     useListAsEnvelopeSender: settings.useMailboxAsEnvelopeSender,
                                                     confirmation: confirmation)
@@ -54,7 +48,7 @@ enum Composer {
                 let subject = try NotificationTemplates.render(template.subject ?? "{{status}}", values)
                 let data = NotificationTemplates.email(fromName: from.name, fromAddress: from.address, to: to,
                                                        customerName: request.customer.name, subject: subject, body: body,
-                                                       messageID: setup.makeMessageID(domain(of: from.address)), date: sendAt ?? now)
+                                                       messageID: setup.makeMessageID(MailAddress.domain(of: from.address)), date: sendAt ?? now)
                 messages.append(OutboundMessage(channel: .email, origin: .notification(id: id, optOutList: nil),
                                                 envelopeFrom: from.address, recipient: to, subject: subject, data: data,
                                                 text: body, createdAt: now, dueAt: sendAt ?? now))
