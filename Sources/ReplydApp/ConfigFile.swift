@@ -1,5 +1,6 @@
 import Foundation
 import ReplydConfig
+import ReplydDelivery
 
 /// Finds and reads the configuration file: the one named, else `conf/replyd.toml` when present,
 /// else the embedded defaults.
@@ -26,7 +27,16 @@ public struct ConfigFile: Sendable {
             throw ConfigProblems([ConfigDiagnostic(file: path, line: nil, key: nil,
                                                     message: "cannot read configuration file: \(reason)")])
         }
-        switch ConfigurationLoader.load(text: text, file: path, fileExists: { FileManager.default.fileExists(atPath: $0) }) {
+        let loaded = ConfigurationLoader.load(text: text, file: path, fileExists: { FileManager.default.fileExists(atPath: $0) },
+                                              keyProblem: { keyFile in
+            do {
+                _ = try DKIMKey(domain: "check.invalid", selector: "check", file: keyFile)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        })
+        switch loaded {
         case .success(let configuration):
             return ConfigFile(path: path, configuration: configuration)
         case .failure(let problems):

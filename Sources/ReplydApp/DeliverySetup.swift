@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import ReplydConfig
@@ -25,6 +26,7 @@ extension Configuration {
             dataTimeout: TimeAmount(settings.dataTimeout), connectionCacheTime: settings.connectionCacheTime,
             connectionReuseTime: settings.connectionReuseTime, maxCachedSessions: settings.concurrency)
         let deliverer = try Deliverer(route: route, logger: logger)
+        let signer = try dkimSigner()
         return DeliveryWorker(
             queue: queue,
             options: .init(concurrency: settings.concurrency, perDestination: settings.perDestination, lease: settings.lease,
@@ -33,8 +35,22 @@ extension Configuration {
                                                    maxAge: settings.maxAge),
                            shutdownGrace: server.shutdownGrace),
             logger: logger,
-            deliver: { await deliverer.deliver($0) },
+            deliver: { item in
+                // Signed at each attempt, just before it leaves, so t= is when it was sent.
+                let signed: OutboundItem
+                do {
+                    signed = try signer.signed(item, at: Date())
+                } catch {
+                    return .temporary(host: nil, reason: "DKIM signing: \(error)")
+                }
+                return await deliverer.deliver(signed)
+            },
             abort: { deliverer.abortAll() })
+    }
+
+    /// The `[[dkim.keys]]` read from their files; a key that cannot be used stops start-up.
+    func dkimSigner() throws -> DKIMSigner {
+        DKIMSigner(keys: try dkim.keys.map { try DKIMKey(domain: $0.domain, selector: $0.selector, file: $0.keyFile) })
     }
 
     static func tlsMode(_ policy: TLSPolicy) -> DeliveryRoute.TLSMode {
@@ -44,6 +60,11 @@ extension Configuration {
         case .opportunistic: .opportunistic
         case .none: .none
         }
+    }
+
+    var dkimDescription: String {
+        dkim.keys.isEmpty ? "off (no [[dkim.keys]]): mail leaves unsigned"
+            : "signing as " + dkim.keys.map { "\($0.selector)._domainkey.\($0.domain)" }.joined(separator: ", ")
     }
 
     var deliveryDescription: String {

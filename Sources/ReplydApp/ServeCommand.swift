@@ -135,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
               domains:  \(config.mail.localDomains.joined(separator: ", "))\(config.mail.catchAll ? " (catch-all)" : " (listed mailboxes only)")
               replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")
               delivery: \(config.deliveryDescription)
+              dkim:     \(config.dkimDescription)
               sms:      \(config.smsDescription)
               limits:   \(Self.describeLimits(config, descriptors: descriptors))
             replyd: smtp listening on \(Self.describe(smtpAddress))

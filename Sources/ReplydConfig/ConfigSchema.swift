@@ -103,6 +103,9 @@ enum ConfigSchema {
                 tokens("tokens", \.api.tokens),
                 size("max_body", \.api.maxBody, range: 1024...(256 << 20)),
             ],
+            "dkim": [
+                dkimKeys("keys", \.dkim.keys),
+            ],
             "notifications": [
                 stringArray("events", \.notifications.events, validate: { events in
                     if events.isEmpty { return "must name at least one event" }
@@ -186,6 +189,37 @@ enum ConfigSchema {
                 tokens.append(.init(name: name, secret: secret, scopes: scopes))
             }
             config[keyPath: path] = tokens
+            return nil
+        }
+    }
+
+    /// `[[dkim.keys]]` tables: `domain`, `selector`, `key_file`.
+    static func dkimKeys(_ key: String, _ path: WritableKeyPath<Configuration, [Configuration.DKIM.Key]>) -> ConfigField {
+        ConfigField(key: key) { value, config in
+            guard let array = value.array else { return "expected [[dkim.keys]] tables, found \(typeName(value))" }
+            var keys: [Configuration.DKIM.Key] = []
+            for (index, element) in array.enumerated() {
+                let entry = "entry \(index + 1)"
+                guard let table = element.table else { return "\(entry): expected a table with domain, selector and key_file" }
+                for unknown in table.keys where !["domain", "selector", "key_file"].contains(unknown) {
+                    return "\(entry): unknown key \(unknown) (known: domain, selector, key_file)"
+                }
+                guard let domain = table["domain"]?.string, MailAddress.isValidDomain(Substring(domain)) else {
+                    return "\(entry): domain is required, a domain name such as \"example.com\""
+                }
+                guard let selector = table["selector"]?.string, Configuration.DKIM.isValidSelector(selector) else {
+                    return "\(entry) (\(domain)): selector is required, DNS labels such as \"replyd2026\""
+                }
+                guard let file = table["key_file"]?.string, !file.isEmpty else {
+                    return "\(entry) (\(domain)): key_file is required, the path of a PEM private key (replyd dkim keygen writes one)"
+                }
+                let lowered = domain.lowercased()
+                if keys.contains(where: { $0.domain == lowered && $0.selector == selector }) {
+                    return "\(entry): \(selector)._domainkey.\(domain) is given twice"
+                }
+                keys.append(.init(domain: lowered, selector: selector, keyFile: file))
+            }
+            config[keyPath: path] = keys
             return nil
         }
     }

@@ -188,7 +188,34 @@ public struct Configuration: Sendable, Equatable {
         public var shopName = "replyd"
     }
 
+    public struct DKIM: Sendable, Equatable {
+        /// A signing key (`[[dkim.keys]]`): mail whose From is in `domain` (or a subdomain without
+        /// keys of its own) is signed with it under `selector`.
+        public struct Key: Sendable, Equatable {
+            public var domain: String
+            public var selector: String
+            public var keyFile: String
+
+            public init(domain: String, selector: String, keyFile: String) {
+                self.domain = domain
+                self.selector = selector
+                self.keyFile = keyFile
+            }
+        }
+
+        /// No keys: mail leaves unsigned.
+        public var keys: [Key] = []
+
+        /// RFC 6376 3.1: a selector is one or more dot-separated DNS labels.
+        public static func isValidSelector(_ selector: String) -> Bool {
+            !selector.isEmpty && selector.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
+        }
+    }
+
     public var server = Server()
+    public var dkim = DKIM()
     public var notifications = Notifications()
     public var api = API()
     public var sms = SMS()

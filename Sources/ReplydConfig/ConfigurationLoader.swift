@@ -42,8 +42,10 @@ public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
 /// TOML text to `Configuration`, collecting every problem rather than stopping at the first.
 /// Pure: reads no files; whether a referenced file exists is asked through `fileExists`.
 public enum ConfigurationLoader {
+    /// `keyProblem` says what is wrong with a DKIM key file (missing, unreadable, not a usable key),
+    /// or nil; the caller that can read keys supplies it.
     public static func load(
-        text: String, file: String, fileExists: (String) -> Bool = { _ in true }
+        text: String, file: String, fileExists: (String) -> Bool = { _ in true }, keyProblem: (String) -> String? = { _ in nil }
     ) -> Result<Configuration, ConfigProblems> {
         if let (line, message) = TOMLPreflight.firstProblem(in: text) {
             return .failure(ConfigProblems([ConfigDiagnostic(file: file, line: line, key: nil, message: "TOML syntax error: \(message)")]))
@@ -90,6 +92,9 @@ public enum ConfigurationLoader {
             }
         }
         for (key, message) in crossChecks(config, fileExists: fileExists) { report(key, message) }
+        for (index, key) in config.dkim.keys.enumerated() {
+            if let problem = keyProblem(key.keyFile) { report("dkim.keys", "entry \(index + 1) (\(key.domain)): key_file \(problem)") }
+        }
         // In file order, as an editor would walk through them.
         let ordered = problems.enumerated().sorted { ($0.element.line ?? .max, $0.offset) < ($1.element.line ?? .max, $1.offset) }.map(\.element)
         return problems.isEmpty ? .success(config) : .failure(ConfigProblems(ordered))

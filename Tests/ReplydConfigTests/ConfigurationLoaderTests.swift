@@ -170,4 +170,38 @@ import Testing
         let twice = "[[api.tokens]]\nname = \"x\"\ntoken = \"0123456789abcdef0123\"\nscopes = [\"read\"]\n"
         #expect(problems(twice + twice).first?.contains("used twice") == true)
     }
+
+    @Test func dkimKeys() throws {
+        let text = """
+            [server]
+            hostname = "mx.example.test"
+
+            [[dkim.keys]]
+            domain = "Example.TEST"
+            selector = "rsa2026"
+            key_file = "dkim/rsa.key"
+
+            [[dkim.keys]]
+            domain = "example.test"
+            selector = "ed.2026"
+            key_file = "dkim/ed.key"
+            """
+        let config = try load(text).get()
+        #expect(config.dkim.keys == [.init(domain: "example.test", selector: "rsa2026", keyFile: "dkim/rsa.key"),
+                                     .init(domain: "example.test", selector: "ed.2026", keyFile: "dkim/ed.key")])
+        // What is wrong with a key file is the caller's to say (it reads keys); reported at the table.
+        let unusable = ConfigurationLoader.load(text: text, file: "replyd.toml",
+                                                keyProblem: { $0 == "dkim/ed.key" ? "dkim/ed.key: file not found" : nil })
+        guard case .failure(let found) = unusable else { Issue.record("an unusable key was accepted"); return }
+        #expect(found.diagnostics.map(\.description) == ["replyd.toml:4: dkim.keys: entry 2 (example.test): key_file dkim/ed.key: file not found"])
+
+        let entry = "[[dkim.keys]]\ndomain = \"example.test\"\nselector = \"s\"\nkey_file = \"k\"\n"
+        #expect(problems(entry + entry).first?.contains("s._domainkey.example.test is given twice") == true)
+        #expect(problems("[[dkim.keys]]\ndomain = \"not a domain\"\nselector = \"s\"\nkey_file = \"k\"\n").first?.contains("domain is required") == true)
+        #expect(problems("[[dkim.keys]]\ndomain = \"example.test\"\nselector = \"a_b\"\nkey_file = \"k\"\n").first?.contains("selector is required") == true)
+        #expect(problems("[[dkim.keys]]\ndomain = \"example.test\"\nselector = \"s\"\n").first?.contains("key_file is required") == true)
+        #expect(problems("[[dkim.keys]]\ndomain = \"example.test\"\nselector = \"s\"\nkey_file = \"k\"\nalgorithm = \"rsa\"\n")
+            .first?.contains("unknown key algorithm") == true)
+        #expect(problems("[dkim]\nkeys = \"k\"\n").first?.contains("expected [[dkim.keys]] tables") == true)
+    }
 }
