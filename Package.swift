@@ -71,11 +71,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // DNS over UDP and TCP (A, AAAA, MX, TXT, PTR): MX lookups for delivery, SPF at ingest.
+        .target(
+            name: "ReplydDNS",
+            dependencies: ["ReplydCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // Outbound delivery: SMTP client (STARTTLS, AUTH), MX lookups, DKIM signing, the queue worker.
         .target(
             name: "ReplydDelivery",
             dependencies: [
-                "ReplydCore",
+                "ReplydCore", "ReplydDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -123,7 +129,7 @@ let package = Package(
         .target(
             name: "ReplydApp",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore", "ReplydSMTP", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
+                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore", "ReplydSMTP", "ReplydDNS", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,6 +171,7 @@ let package = Package(
         .testTarget(name: "ReplydPipelineTests", dependencies: ["ReplydPipeline", "ReplydStore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydDNSTests", dependencies: ["ReplydDNS", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydTestingTests", dependencies: ["ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMTPTests", dependencies: [
             "ReplydSMTP", "ReplydTesting",

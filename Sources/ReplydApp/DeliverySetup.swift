@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ReplydConfig
 import ReplydCore
+import ReplydDNS
 import ReplydDelivery
 import ReplydStore
 

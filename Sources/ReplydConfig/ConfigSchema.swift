@@ -11,7 +11,7 @@ struct ConfigField {
 
 /// The keys of every section. Adding a setting means adding one line here and a default in
 /// `Configuration`; the loader, `check-config` and the diagnostics follow.
-enum ConfigSchema {
+public enum ConfigSchema {
     static var sections: [String: [ConfigField]] {
         [
             "server": [
@@ -32,6 +32,7 @@ enum ConfigSchema {
                 size("min_data_rate", \.smtp.minDataRate, range: 0...(1 << 30)),
                 size("spool_threshold", \.smtp.spoolThreshold, range: 4096...(1 << 30)),
                 bool("require_tls", \.smtp.requireTLS),
+                duration("spf_timeout", \.smtp.spfTimeout),
             ],
             "tls": [
                 bool("enabled", \.tls.enabled),
@@ -50,6 +51,7 @@ enum ConfigSchema {
                 int("max_days", \.replies.maxDays, range: 1...365),
                 int("max_per_hour", \.replies.maxPerHour, range: 1...1_000_000),
                 choice("envelope_sender", \.replies.envelopeSender, note: " (\"null\" sends replies from <>)"),
+                choice("require_spf", \.replies.requireSPF),
             ],
             "delivery": [
                 choice("mode", \.delivery.mode),
@@ -367,7 +369,7 @@ enum ConfigSchema {
         }
     }
 
-    static func parseDuration(_ text: String) -> Duration? {
+    public static func parseDuration(_ text: String) -> Duration? {
         let trimmed = text.lowercased().trimmingCharacters(" ")
         let digits = trimmed.prefix { $0.isNumber }
         guard let number = Int(digits), number <= 86_400 * 365 * 1000 else { return nil }

@@ -35,6 +35,8 @@ public struct Configuration: Sendable, Equatable {
         /// the data directory, so unfinished transfers cannot fill memory.
         public var spoolThreshold = 256 * 1024
         public var requireTLS = false
+        /// How long the SPF check of one message may take before it counts as temperror.
+        public var spfTimeout: Duration = .seconds(20)
     }
 
     public struct TLS: Sendable, Equatable {
@@ -84,6 +86,8 @@ public struct Configuration: Sendable, Equatable {
         /// Envelope sender of replies: "null" (`<>`, RFC 3834) or "mailbox" where a relay or SPF
         /// demands a real one.
         public var envelopeSender: EnvelopeSender = .null
+        /// Backscatter: a sender is answered only when the SPF result of its address allows it.
+        public var requireSPF: SPFRequirement = .notFail
     }
 
     public struct Delivery: Sendable, Equatable {

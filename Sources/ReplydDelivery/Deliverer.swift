@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ReplydCore
+import ReplydDNS
 import Synchronization
 
 /// Where replies go and how carefully.
