@@ -91,6 +91,8 @@ public struct SPFCheck: Sendable {
         var code: SPFResult.Code
         var detail: String
         var explanation: String?
+        /// Decided by a redirect's target, whose exp= (not this record's) explains it (6.2).
+        var redirected = false
     }
 
     /// One evaluation: its counters are shared by every include and redirect it follows.
@@ -124,7 +126,7 @@ public struct SPFCheck: Sendable {
                 return Outcome(code: .permerror, detail: "SPF record of \(domain): \(error.description)")
             }
             var outcome = await evaluate(record, domain: domain)
-            if outcome.code == .fail && outcome.explanation == nil, let exp = record.explanation {
+            if outcome.code == .fail && !outcome.redirected, let exp = record.explanation {
                 outcome.explanation = await explanation(exp, domain: domain)
             }
             return outcome
@@ -158,6 +160,7 @@ public struct SPFCheck: Sendable {
                 if outcome.code == .none {
                     outcome = Outcome(code: .permerror, detail: "redirect=\(target) from \(domain): \(outcome.detail)")
                 }
+                outcome.redirected = true
                 return outcome
             }
             return Outcome(code: .neutral, detail: "nothing matched in \(domain); the default is neutral")

@@ -103,7 +103,8 @@ public struct SPFRecord: Sendable, Equatable {
         func target() throws -> (SPFMacroString?, Substring) {
             guard argument.first == ":" else { return (nil, argument) }
             let value = argument.dropFirst()
-            let cidrStart = value.firstIndex(of: "/") ?? value.endIndex
+            // The prefix lengths are at the end; a "/" before them belongs to the domain-spec.
+            let cidrStart = Self.dualCIDRStart(value)
             return (try Self.domainSpec(value[..<cidrStart], in: term), value[cidrStart...])
         }
         let mechanism: Mechanism
@@ -180,6 +181,25 @@ public struct SPFRecord: Sendable, Equatable {
             throw SyntaxError(description: "\(term): bad prefix length /\(text)")
         }
         return value
+    }
+
+    /// Where a trailing dual-cidr-length (`/n`, `//n`, `/n//n`) starts in `text`, or its end.
+    static func dualCIDRStart(_ text: Substring) -> Substring.Index {
+        var start = text.endIndex
+        var index = text.endIndex
+        // At most two groups of "/" or "//" then digits, read from the end.
+        for _ in 0..<2 {
+            var digitsStart = index
+            while digitsStart > text.startIndex, text[text.index(before: digitsStart)].isASCII, text[text.index(before: digitsStart)].isNumber {
+                digitsStart = text.index(before: digitsStart)
+            }
+            guard digitsStart < index, digitsStart > text.startIndex, text[text.index(before: digitsStart)] == "/" else { break }
+            var slash = text.index(before: digitsStart)
+            if slash > text.startIndex, text[text.index(before: slash)] == "/" { slash = text.index(before: slash) }
+            start = slash
+            index = slash
+        }
+        return start
     }
 
     /// `/n` for IPv4, `//n` for IPv6, or both (`/24//64`).
