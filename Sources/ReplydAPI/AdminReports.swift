@@ -28,6 +28,7 @@ public struct AdminReports: Sendable {
         var tlsVersion: String?
         var helo: String?
         var size: Int
+        var spf: SPFItem?
         /// Per decided recipient: `replied` or the reason it was not answered.
         var decisions: [String]
         var deliveries: [String]
@@ -44,9 +45,27 @@ public struct AdminReports: Sendable {
             tlsVersion = summary.tlsVersion
             helo = summary.helo
             size = summary.size
+            spf = summary.spf.map(SPFItem.init)
             decisions = summary.decisions
             // The queue's words: a never-tried reply is "pending" there too.
             deliveries = summary.deliveries.map { $0 == "queued" ? "pending" : $0 }
+        }
+    }
+
+    /// The SPF result as the log shows it.
+    struct SPFItem: Encodable, Sendable {
+        var result: String
+        var identity: String
+        var domain: String
+        var detail: String
+        var explanation: String?
+
+        init(_ result: SPFResult) {
+            self.result = result.code.rawValue
+            identity = result.identity.rawValue
+            domain = result.domain
+            detail = result.detail
+            explanation = result.explanation
         }
     }
 

@@ -30,6 +30,10 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         print("message \(message.id) received \(LogFormat.timestamp(message.receivedAt)) from <\(message.sender)>")
         print("  subject: \(LogFormat.sanitize(message.subject ?? ""))")
+        if let spf = message.spf {
+            print("  spf: \(spf.code.rawValue) (\(spf.identity.rawValue) \(spf.domain)): \(LogFormat.sanitize(spf.detail))"
+                  + (spf.explanation.map { "; the domain says: \(LogFormat.sanitize($0))" } ?? ""))
+        }
         let decisions = try await store.decisions(message: id)
         if decisions.isEmpty { print("  no decision recorded (replies were off when it arrived)") }
         for decision in decisions {

@@ -51,6 +51,8 @@ enum LogFormat {
             "tls": row.tlsVersion != nil,
             "tls_version": row.tlsVersion ?? NSNull(),
             "size": row.size,
+            "spf": row.spf.map { ["result": $0.code.rawValue, "identity": $0.identity.rawValue, "domain": $0.domain, "detail": $0.detail,
+                                  "explanation": $0.explanation ?? NSNull()] as [String: Any] } ?? NSNull(),
             "decisions": row.decisions,
             "deliveries": row.deliveries,
         ]
@@ -59,10 +61,10 @@ enum LogFormat {
 
     static func table(_ rows: [InboundSummary]) -> String {
         if rows.isEmpty { return "no messages" }
-        let header = ["ID", "RECEIVED (UTC)", "FROM", "TO", "TLS", "DECISION", "SUBJECT"]
+        let header = ["ID", "RECEIVED (UTC)", "FROM", "TO", "TLS", "SPF", "DECISION", "SUBJECT"]
         let body = rows.map { row in
             [String(row.id), timestamp(row.receivedAt), row.sender.isEmpty ? "<>" : row.sender,
-             row.recipients.joined(separator: ","), row.tlsVersion ?? "no",
+             row.recipients.joined(separator: ","), row.tlsVersion ?? "no", row.spf?.code.rawValue ?? "-",
              decisionText(row), sanitize(row.subject ?? "")]
         }
         let widths = header.indices.map { column in

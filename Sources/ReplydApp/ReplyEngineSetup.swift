@@ -12,7 +12,7 @@ extension Configuration {
         let hostname = server.hostname
         return ReplyEngineSettings(
             site: SiteRules(organisationDomains: Set(mail.localDomains), maxDays: replies.maxDays,
-                            maxRepliesPerHour: replies.maxPerHour),
+                            maxRepliesPerHour: replies.maxPerHour, requireSPF: replies.requireSPF),
             useMailboxAsEnvelopeSender: replies.envelopeSender == .mailbox,
             recipientDelimiter: mail.recipientDelimiter.flatMap(\.first),
             recipients: recipientPolicy,

@@ -86,6 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let pipeline = MessagePipeline(store: store, engine: config.replyEngine)
+        let checkSender: (@Sendable (String, String, String) async -> SPFResult)?
+        do {
+            checkSender = try config.senderCheck()
+        } catch {
+            printError("replyd: cannot set up SPF checks: \(error)")
+            throw ExitCode(1)
+        }
         let smtp = SMTPServer(
             options: .init(
                 host: config.smtp.listen.host, port: config.smtp.listen.port,
@@ -109,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
                 shutdownGrace: config.server.shutdownGrace,
                 sslContext: tls?.context,
                 directory: directory),
-            store: pipeline, logger: logger)
+            store: pipeline, logger: logger, checkSender: checkSender)
         let worker: DeliveryWorker?
         let smsWorker: (DeliveryWorker, SMSSender)?
         do {
@@ -136,6 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
               replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")
               delivery: \(config.deliveryDescription)
               dkim:     \(config.dkimDescription)
+              spf:      \(config.spfDescription)
               sms:      \(config.smsDescription)
               limits:   \(Self.describeLimits(config, descriptors: descriptors))
             replyd: smtp listening on \(Self.describe(smtpAddress))

@@ -34,6 +34,8 @@ struct VacationCommand: AsyncParsableCommand {
         @Option(help: "Who to contact instead.") var deputyName: String?
         @Option(help: "The deputy's address.") var deputyAddress: String?
         @Option(help: "Another address of the same person (repeatable).") var alias: [String] = []
+        @Option(help: "Reply from this address, the mailbox or an --alias (Sieve :from); default: the alias the message was sent to, else the mailbox.")
+        var from: String?
 
         func run() async throws {
             let config = try common.loadConfig().configuration
@@ -43,7 +45,7 @@ struct VacationCommand: AsyncParsableCommand {
             let form = VacationForm(
                 start: start, end: end, subject: subject, message: message, internalMessage: internalMessage,
                 contactsOnly: contactsOnly, sameDomain: sameDomain, days: days, timezone: timezone, locale: locale,
-                ownerName: ownerName, deputyName: deputyName, deputyAddress: deputyAddress, aliases: alias)
+                ownerName: ownerName, deputyName: deputyName, deputyAddress: deputyAddress, aliases: alias, from: from)
             let site = VacationForm.Site(localDomains: config.mail.localDomains, maxDays: config.replies.maxDays)
             let vacation: Vacation
             switch form.validate(mailbox: address, site: site, now: Date()) {
@@ -65,7 +67,7 @@ struct VacationCommand: AsyncParsableCommand {
         /// The form's field names as this command's options.
         static let options = ["mailbox": "ADDRESS", "start": "--start", "end": "--end", "subject": "--subject",
                               "message": "--message-file", "internal_message": "--internal-message-file", "days": "--days",
-                              "timezone": "--timezone", "locale": "--locale", "aliases": "--alias",
+                              "timezone": "--timezone", "locale": "--locale", "aliases": "--alias", "from": "--from",
                               "deputy_address": "--deputy-address"]
 
         static func report(_ problems: [String: String]) {
@@ -133,6 +135,7 @@ struct VacationCommand: AsyncParsableCommand {
         if vacation.sameDomainOnly { parts.append("same domain only") }
         if vacation.internalMessage != nil { parts.append("separate internal text") }
         if !vacation.aliases.isEmpty { parts.append("aliases \(vacation.aliases.joined(separator: ","))") }
+        if let from = vacation.from { parts.append("from \(from)") }
         return parts.joined(separator: ", ")
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ReplydCore
 
 /// Everything `conf/replyd.toml` can set. The defaults are the embedded configuration that makes
@@ -5,8 +10,17 @@ import ReplydCore
 /// SQLite under data/, a development certificate under certs/, catch-all for example.test).
 public struct Configuration: Sendable, Equatable {
     public struct Server: Sendable, Equatable {
-        /// Announced in the greeting and EHLO, and put in the development certificate.
-        public var hostname = "localhost"
+        /// Announced in the greeting and EHLO, put in the development certificate, and the domain of
+        /// Message-IDs that have no better one. Default: this machine's name (as Postfix's myhostname).
+        public var hostname = Server.machineHostName
+
+        /// gethostname(2), or "localhost" when it gives nothing usable.
+        public static var machineHostName: String {
+            var buffer = [CChar](repeating: 0, count: 256)
+            guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
+            return !name.isEmpty && MailAddress.isValidDomain(Substring(name)) ? name : "localhost"
+        }
         /// How long a graceful shutdown waits for sessions in flight before closing them with 421.
         public var shutdownGrace: Duration = .seconds(10)
     }

@@ -31,6 +31,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         var sslContext: NIOSSLContext?
         var directory: MailboxDirectory?
         var store: any InboundStore
+        /// SPF for (client address, envelope sender, HELO name); nil: not checked.
+        var checkSender: (@Sendable (_ ip: String, _ sender: String, _ helo: String) async -> SPFResult)?
         var clock: @Sendable () -> Date
         var logger: Logger
     }
@@ -47,6 +49,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private var waitStarted = NIODeadline.now()
     private var dataBytes = 0
     private var spool: MessageSpool?
+    /// The SPF check of the message in DATA, started at 354 so its DNS questions overlap the
+    /// transfer; the commit waits for it.
+    private var senderCheck: Task<SPFResult, Never>?
     private var spoolFailed = false
     /// Whether the channel reads on its own (off while committing or while the client is not
     /// taking our replies).
@@ -78,6 +83,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         timeout?.cancel()
         timeout = nil
         spool = nil
+        senderCheck?.cancel()
+        senderCheck = nil
         if session?.isInData == true {
             logger.info("client disconnected during DATA; nothing stored")
         }
@@ -179,6 +186,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 }
             }
             wrote = apply(output, context: context) || wrote
+            if !wasInData, let (sender, helo) = session.senderInData, let checkSender = environment.checkSender {
+                senderCheck?.cancel()
+                let remote = session.remoteAddress
+                senderCheck = Task { await checkSender(remote, sender, helo) }
+            }
             // Entering or leaving DATA changes which deadline runs, and from when.
             if session.isInData != wasInData && session.phase != .awaitingCommit { restartDeadline(context: context) }
         }
@@ -294,11 +306,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         let clock = environment.clock
         let spooled = spool
         spool = nil
+        let check = senderCheck
+        senderCheck = nil
         let promise = context.eventLoop.makePromise(of: Int64.self)
         // Reading back the spool, parsing and the reply engine run off the event loop.
         promise.completeWithTask {
             var message = message
             if let spooled { message.data = try spooled.contents(followedBy: message.data) }
+            message.spf = await check?.value
             return try await store.recordInbound(InboundMessage(received: message, receivedAt: clock()))
         }
         let logger = self.logger

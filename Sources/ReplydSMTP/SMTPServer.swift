@@ -58,13 +58,17 @@ public final class SMTPServer: Service, Sendable {
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let group: any EventLoopGroup
+    private let checkSender: (@Sendable (_ ip: String, _ sender: String, _ helo: String) async -> SPFResult)?
     private let connections: ConnectionRegistry
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
 
+    /// `checkSender`: the SPF check of each message's sender (RFC 7208), stored with it; nil: none.
     public init(options: Options, store: any InboundStore, logger: Logger,
+                checkSender: (@Sendable (_ ip: String, _ sender: String, _ helo: String) async -> SPFResult)? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() },
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.options = options
+        self.checkSender = checkSender
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -84,6 +88,7 @@ public final class SMTPServer: Service, Sendable {
             sslContext: options.sslContext,
             directory: options.directory,
             store: store,
+            checkSender: checkSender,
             clock: clock,
             logger: logger
         )

@@ -298,6 +298,16 @@ enum Schema {
             // the columns the policies and listings query stay on inbound_message.
             try db.execute(sql: "DROP TABLE inbound_header")
         }
+        migrator.registerMigration("v14: the SPF result of each message") { db in
+            // What the check said at SMTP time (none of it can be recomputed later: DNS changes).
+            try db.execute(sql: """
+                ALTER TABLE inbound_message ADD COLUMN spf_result TEXT;
+                ALTER TABLE inbound_message ADD COLUMN spf_identity TEXT;
+                ALTER TABLE inbound_message ADD COLUMN spf_domain TEXT;
+                ALTER TABLE inbound_message ADD COLUMN spf_detail TEXT;
+                ALTER TABLE inbound_message ADD COLUMN spf_explanation TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -119,13 +119,13 @@ import Testing
     @Test func aSlowNameServerIsATemperrorInTime() async {
         struct Stuck: SPFResolver {
             func lookup(_ name: String, _ type: SPFQuery) async -> SPFAnswer {
-                try? await Task.sleep(for: .seconds(30))
+                // Never answers (until cancelled): only the check's own limit can end it.
+                try? await Task.sleep(for: .seconds(3600))
                 return .noSuchName
             }
         }
-        let started = ContinuousClock.now
         let result = await SPFCheck(resolver: Stuck()).checkWithin(.milliseconds(200), ip: IPAddress("192.0.2.1")!, sender: "a@example.com", helo: "h")
-        #expect(result.code == .temperror && ContinuousClock.now - started < .seconds(10))
+        #expect(result.code == .temperror && result.detail.contains("no result within"))
     }
 
     @Test func requirement() {

@@ -202,3 +202,33 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Sieve's `:from` (RFC 5230 4.3) and the default Pigeonhole uses.
+@Suite struct ReplyFromTests {
+    let vacation = Vacation(mailbox: "jan@firma.pl", aliases: ["J.Kowalski@firma.pl"], start: .distantPast, message: "x")
+
+    @Test func theAliasWrittenToElseTheMailbox() {
+        #expect(vacation.replyFrom(addressed: ["j.kowalski@firma.pl"]) == "j.kowalski@firma.pl")
+        #expect(vacation.replyFrom(addressed: ["j.kowalski+biuro@firma.pl", "J.Kowalski@firma.pl"]) == "j.kowalski@firma.pl")
+        #expect(vacation.replyFrom(addressed: ["jan@firma.pl"]) == "jan@firma.pl")
+        #expect(vacation.replyFrom(addressed: ["someone.else@firma.pl"]) == "jan@firma.pl")
+        var chosen = vacation
+        chosen.from = "jan@firma.pl"
+        #expect(chosen.replyFrom(addressed: ["j.kowalski@firma.pl"]) == "jan@firma.pl")
+        // A stored From that is no longer one of the person's addresses is not used.
+        chosen.from = "ceo@firma.pl"
+        #expect(chosen.replyFrom(addressed: ["j.kowalski@firma.pl"]) == "j.kowalski@firma.pl")
+    }
+
+    @Test func theFormOnlyTakesOwnAddresses() {
+        let site = VacationForm.Site(localDomains: ["firma.pl"], maxDays: 30)
+        let good = VacationForm(message: "x", aliases: ["ala@firma.pl"], from: "Ala@firma.pl").validate(mailbox: "jan@firma.pl", site: site, now: .now)
+        #expect((try? good.get())?.from == "ala@firma.pl")
+        let bad = VacationForm(message: "x", from: "ceo@firma.pl").validate(mailbox: "jan@firma.pl", site: site, now: .now)
+        guard case .failure(let problems) = bad else { Issue.record("a foreign From was accepted"); return }
+        #expect(problems.fields["from"]?.contains("mailbox or one of its aliases") == true)
+        // Decoding a vacation stored before `from` existed still works.
+        let old = Data(#"{"mailbox":"a@b.pl","aliases":[],"start":0,"timeZone":"UTC","locale":"en","message":"m","contactsOnly":false,"sameDomainOnly":false,"days":7}"#.utf8)
+        #expect((try? JSONDecoder().decode(Vacation.self, from: old))?.from == nil)
+    }
+}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from dns_server import DNSServer
+
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("REPLYD_BIN", ROOT / ".build" / "debug" / "replyd"))
 
@@ -96,7 +98,12 @@ class Server:
         return socket.create_connection(("127.0.0.1", self.smtp_port), timeout=timeout)
 
 
-DEFAULT_CONFIG = """
+# Every message is SPF-checked at SMTP time (replies.require_spf defaults to "not-fail"). Servers the
+# tests start ask this name server, which knows no names (NXDOMAIN: SPF "none"), rather than the
+# machine's, so no test depends on the network; SPF tests bring their own zones.
+NULL_DNS = DNSServer({}).start()
+
+DEFAULT_CONFIG = f"""
 [server]
 hostname = "localhost"
 shutdown_grace = "5s"
@@ -107,6 +114,9 @@ dev_cert_dir = "certs"
 [mail]
 local_domains = ["example.test"]
 catch_all = true
+
+[delivery]
+resolver = "{NULL_DNS.address}"
 """
 
 
@@ -372,6 +382,7 @@ def config_with(**sections) -> str:
         "server": {"hostname": "localhost", "shutdown_grace": "5s"},
         "tls": {"dev_cert_dir": "certs"},
         "mail": {"local_domains": ["example.test"], "catch_all": True},
+        "delivery": {"resolver": NULL_DNS.address},
     }
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)

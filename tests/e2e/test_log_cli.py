@@ -6,7 +6,7 @@ from datetime import datetime
 from conftest import deliver, make_message
 
 LOG_KEYS = {"id", "received_at", "channel", "sender", "recipients", "subject", "message_id",
-            "remote_address", "tls", "tls_version", "size", "decisions", "deliveries"}
+            "remote_address", "tls", "tls_version", "size", "spf", "decisions", "deliveries"}
 
 
 def send_three(server):
@@ -42,6 +42,8 @@ def test_log_json(server):
         assert entry["channel"] == "email"
         assert entry["remote_address"] == "127.0.0.1"
         assert isinstance(entry["size"], int) and entry["size"] > 0
+        # client.test is unknown to the tests' name server: SPF "none" (for the HELO name when the sender is <>).
+        assert entry["spf"]["result"] == "none" and entry["spf"]["identity"] == ("helo" if entry["sender"] == "" else "mailfrom")
         datetime.fromisoformat(entry["received_at"].replace("Z", "+00:00"))
     third, second, first = entries
     assert third["sender"] == "three@client.test"

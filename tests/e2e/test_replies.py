@@ -622,6 +622,30 @@ def test_aliases_count_as_explicitly_addressed(server):
     assert_suppressed(server, stray, "not-explicitly-addressed")
 
 
+def test_the_reply_comes_from_the_alias_written_to_or_the_chosen_from(server):
+    """Sieve :from (RFC 5230 4.3) and Pigeonhole's default: answer from the address the sender used."""
+    set_vacation(server, "alice@example.test", "text\n", "--alias", "ala@example.test", "--owner-name", "Alicja Nowak")
+
+    def reply_from(rcpt):
+        message_id = deliver(server, make_message(to=rcpt), sender=f"{uuid.uuid4().hex[:8]}@client.test", rcpts=[rcpt])
+        _, reply = only_reply(server, message_id)
+        return reply["From"].addresses[0], reply["Message-ID"]
+
+    alias_from, alias_id = reply_from("ala@example.test")
+    assert (alias_from.addr_spec, alias_from.display_name) == ("ala@example.test", "Alicja Nowak")
+    assert alias_id.endswith("@example.test>")
+    assert reply_from("alice@example.test")[0].addr_spec == "alice@example.test"
+    # Sub-addressed alias: its base address is the alias.
+    assert reply_from("ala+biuro@example.test")[0].addr_spec == "ala@example.test"
+    # A chosen From wins, whichever address was written to.
+    set_vacation(server, "alice@example.test", "text 2\n", "--alias", "ala@example.test", "--from", "alice@example.test")
+    assert reply_from("ala@example.test")[0].addr_spec == "alice@example.test"
+    assert "from alice@example.test" in server.run_cli("vacation", "list").stdout
+    # Only the person's own addresses may be chosen.
+    refused = set_vacation(server, "alice@example.test", "text 3\n", "--from", "ceo@example.test", check=False)
+    assert refused.returncode == 1 and "--from: must be the mailbox or one of its aliases" in refused.stderr
+
+
 # --- loops, configuration -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("envelope", ["null", "mailbox"])

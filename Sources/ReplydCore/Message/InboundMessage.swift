@@ -21,6 +21,8 @@ public struct InboundMessage: Sendable, Equatable {
     public var listID: String?
     public var headers: HeaderFields
     public var raw: [UInt8]
+    /// The SPF result of the envelope sender (or HELO name) for the client, when it was checked.
+    public var spf: SPFResult?
 
     public init(received: ReceivedMessage, receivedAt: Date) {
         let headers = HeaderFields.parse(received.data)
@@ -43,5 +45,6 @@ public struct InboundMessage: Sendable, Equatable {
         listID = headers.first("List-Id")
         self.headers = headers
         raw = received.data
+        spf = received.spf
     }
 }

@@ -112,6 +112,16 @@ public struct SMTPSession: Sendable {
     /// Between transactions: closing now loses nothing the client has started.
     public var isIdle: Bool { phase == .command && transaction == nil }
 
+    /// In DATA: the envelope sender and HELO name an SPF check of this message is about.
+    public var senderInData: (sender: String, helo: String)? {
+        guard phase == .data, let transaction else { return nil }
+        let sender: String = switch transaction.reversePath {
+        case .null: ""
+        case .mailbox(let address): address.description
+        }
+        return (sender, helo ?? "")
+    }
+
     // MARK: Inputs
 
     /// One line, without its terminator. `crlf` tells whether it ended in CR LF or a bare LF.
@@ -420,6 +430,8 @@ public struct ReceivedMessage: Sendable, Equatable {
     public var smtputf8: Bool
     /// The message after dot-unstuffing, every line ending in CRLF.
     public var data: [UInt8]
+    /// Filled in by the edge that checked it, before the message is committed.
+    public var spf: SPFResult?
 
     public init(reversePath: SMTPCommand.ReversePath, recipients: [String], helo: String, esmtp: Bool,
                 remoteAddress: String, tls: TLSInfo?, body8bit: Bool, smtputf8: Bool, data: [UInt8]) {

@@ -27,6 +27,8 @@ public struct InboundSummary: Sendable, Equatable, Codable {
     /// The name the client gave in EHLO or HELO.
     public var helo: String?
     public var size: Int
+    /// What SPF said of the sender at SMTP time; nil when it was not checked.
+    public var spf: SPFResult?
     /// One entry per decided recipient: `replied` or the suppression reason.
     public var decisions: [String] = []
     /// One entry per queued reply: `queued`, `deferred`, `sent`, `failed` or `dropped`.

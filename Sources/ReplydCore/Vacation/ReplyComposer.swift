@@ -66,9 +66,9 @@ public enum ReplyComposer {
             subject = vacation.locale == "pl" ? "Automatyczna odpowiedź" : "Automated reply"
         }
 
-        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: vacation.ownerName, address: vacation.mailbox),
+        let data = assemble(from: MIMEEncoding.addressHeader("From", displayName: vacation.ownerName, address: plan.from ?? vacation.mailbox),
                             recipient: plan.recipient, subject: subject, body: body, answering: message, messageID: messageID, date: date)
-        return Reply(envelopeSender: useMailboxAsEnvelopeSender ? vacation.mailbox : "",
+        return Reply(envelopeSender: useMailboxAsEnvelopeSender ? plan.from ?? vacation.mailbox : "",
                      recipient: plan.recipient, subject: subject, body: body, data: data)
     }
 

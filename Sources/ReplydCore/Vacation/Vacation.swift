@@ -26,11 +26,14 @@ public struct Vacation: Sendable, Equatable, Codable {
     public var days: Int
     public var deputyName: String?
     public var deputyAddress: String?
+    /// The reply's From, the mailbox or one of its aliases (Sieve's `:from`, RFC 5230 4.3); nil: the
+    /// address the message was sent to when that is an alias, else the mailbox.
+    public var from: String?
 
     public init(mailbox: String, aliases: [String] = [], ownerName: String? = nil, start: Date, end: Date? = nil,
                 timeZone: String = "UTC", locale: String = "en", subject: String? = nil, message: String,
                 internalMessage: String? = nil, contactsOnly: Bool = false, sameDomainOnly: Bool = false,
-                days: Int = 7, deputyName: String? = nil, deputyAddress: String? = nil) {
+                days: Int = 7, deputyName: String? = nil, deputyAddress: String? = nil, from: String? = nil) {
         self.mailbox = mailbox.lowercased()
         self.aliases = aliases.map { $0.lowercased() }
         self.ownerName = ownerName
@@ -46,6 +49,7 @@ public struct Vacation: Sendable, Equatable, Codable {
         self.days = days
         self.deputyName = deputyName
         self.deputyAddress = deputyAddress
+        self.from = from?.lowercased()
     }
 
     /// Identifies the response text. Reply history is kept per response, so changing the text starts
@@ -56,6 +60,14 @@ public struct Vacation: Sendable, Equatable, Codable {
     }
 
     public var ownAddresses: Set<String> { Set([mailbox] + aliases) }
+
+    /// Who the reply comes from, for a message addressed to `addressed` (the envelope recipient's
+    /// forms, the address as given first): `from`, else the first of them that is an alias, else
+    /// the mailbox. Only ever one of the person's own addresses.
+    public func replyFrom(addressed: [String]) -> String {
+        if let from, ownAddresses.contains(from) { return from }
+        return addressed.map { $0.lowercased() }.first { aliases.contains($0) } ?? mailbox
+    }
 
     /// Started and not yet ended at `date`.
     public func isActive(at date: Date) -> Bool {

@@ -17,11 +17,13 @@ public struct VacationForm: Sendable, Equatable, Codable {
     public var deputyName: String?
     public var deputyAddress: String?
     public var aliases: [String]?
+    /// The reply's From: the mailbox or one of `aliases`; empty or nil: chosen per message.
+    public var from: String?
 
     public init(start: String? = nil, end: String? = nil, subject: String? = nil, message: String? = nil,
                 internalMessage: String? = nil, contactsOnly: Bool? = nil, sameDomain: Bool? = nil, days: Int? = nil,
                 timezone: String? = nil, locale: String? = nil, ownerName: String? = nil, deputyName: String? = nil,
-                deputyAddress: String? = nil, aliases: [String]? = nil) {
+                deputyAddress: String? = nil, aliases: [String]? = nil, from: String? = nil) {
         self.start = start
         self.end = end
         self.subject = subject
@@ -36,10 +38,11 @@ public struct VacationForm: Sendable, Equatable, Codable {
         self.deputyName = deputyName
         self.deputyAddress = deputyAddress
         self.aliases = aliases
+        self.from = from
     }
 
     enum CodingKeys: String, CodingKey {
-        case start, end, subject, message, days, timezone, locale, aliases
+        case start, end, subject, message, days, timezone, locale, aliases, from
         case internalMessage = "internal_message"
         case contactsOnly = "contacts_only"
         case sameDomain = "same_domain"
@@ -87,6 +90,10 @@ public struct VacationForm: Sendable, Equatable, Codable {
         for alias in aliases ?? [] where (try? MailAddress.parse(Substring(alias)).get()) == nil {
             problems["aliases"] = "\"\(alias)\" is not a mail address"
         }
+        if let from, !from.isEmpty, let mailbox,
+           !([mailbox] + (aliases ?? [])).map({ $0.lowercased() }).contains(from.lowercased()) {
+            problems["from"] = "must be the mailbox or one of its aliases, not \"\(from)\""
+        }
         if let deputyAddress, !deputyAddress.isEmpty, (try? MailAddress.parse(Substring(deputyAddress)).get()) == nil {
             problems["deputy_address"] = "\"\(deputyAddress)\" is not a mail address"
         }
@@ -98,7 +105,7 @@ public struct VacationForm: Sendable, Equatable, Codable {
             mailbox: mailbox, aliases: aliases ?? [], ownerName: nonEmpty(ownerName), start: startDate, end: endDate,
             timeZone: zoneName, locale: locale, subject: nonEmpty(subject), message: message,
             internalMessage: nonEmpty(internalMessage), contactsOnly: contactsOnly ?? false, sameDomainOnly: sameDomain ?? false,
-            days: days, deputyName: nonEmpty(deputyName), deputyAddress: nonEmpty(deputyAddress))
+            days: days, deputyName: nonEmpty(deputyName), deputyAddress: nonEmpty(deputyAddress), from: nonEmpty(from))
         do {
             try ReplyComposer.validate(vacation)
         } catch {
@@ -114,7 +121,7 @@ public struct VacationForm: Sendable, Equatable, Codable {
                   message: vacation.message, internalMessage: vacation.internalMessage, contactsOnly: vacation.contactsOnly,
                   sameDomain: vacation.sameDomainOnly, days: vacation.days, timezone: vacation.timeZone, locale: vacation.locale,
                   ownerName: vacation.ownerName, deputyName: vacation.deputyName, deputyAddress: vacation.deputyAddress,
-                  aliases: vacation.aliases)
+                  aliases: vacation.aliases, from: vacation.from)
     }
 }
 

@@ -18,6 +18,8 @@ public enum SuppressionReason: String, Sendable, Codable, CaseIterable {
     case otherDomain = "other-domain"
     case alreadyReplied = "already-replied-within-period"
     case rateLimited = "rate-limited"
+    /// `[replies] require_spf`: the sender's domain does not let this client send for it.
+    case spf = "spf-not-allowed"
 }
 
 /// What the store knows that the decision needs; looked up by index before deciding.
@@ -45,9 +47,12 @@ public struct SiteRules: Sendable, Equatable {
     public var organisationDomains: Set<String>
     public var maxDays: Int
     public var maxRepliesPerHour: Int
+    /// Which SPF results of a sender may be answered (backscatter).
+    public var requireSPF: SPFRequirement
 
-    public init(organisationDomains: Set<String>, maxDays: Int = 30, maxRepliesPerHour: Int = 100) {
+    public init(organisationDomains: Set<String>, maxDays: Int = 30, maxRepliesPerHour: Int = 100, requireSPF: SPFRequirement = .off) {
         self.organisationDomains = Set(organisationDomains.map { $0.lowercased() })
+        self.requireSPF = requireSPF
         self.maxDays = maxDays
         self.maxRepliesPerHour = maxRepliesPerHour
     }
@@ -75,6 +80,8 @@ public struct ReplyPlan: Sendable, Equatable {
     public var responseID: String
     /// The effective period, after the site's bounds.
     public var days: Int
+    /// The reply's From (the mailbox or an alias); nil: the mailbox.
+    public var from: String?
 
     public init(recipient: String, mailbox: String, internalSender: Bool, responseID: String, days: Int) {
         self.recipient = recipient
@@ -135,6 +142,11 @@ public enum VacationPolicy {
         let unroutable = sender.isEmpty ? nil : (UnroutableSenders.reason(for: sender)
             ?? (facts.senderIsUnknownLocal ? "\(sender) is in a local domain but no such mailbox exists (forged)" : nil))
         check(.unroutableSender, unroutable == nil, unroutable ?? "sender's domain can receive mail")
+
+        if site.requireSPF != .off && !sender.isEmpty {
+            let refusal = site.requireSPF.refusal(message.spf)
+            check(.spf, refusal == nil, refusal ?? message.spf.map { "SPF \($0.code.rawValue) for \($0.domain): \($0.detail)" } ?? "SPF not checked")
+        }
 
         let own = vacation.ownAddresses.union([recipient.lowercased()])
         check(.ownAddress, !own.contains(sender), own.contains(sender) ? "\(sender) is the mailbox's own address" : "not the mailbox's own address")

@@ -7,7 +7,8 @@ import ReplydCore
 enum Composer {
     static func vacationReply(plan: ReplyPlan, vacation: Vacation, answering message: InboundMessage, inbound id: Int64?,
                               settings: ReplyEngineSettings) -> OutboundMessage {
-        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message, messageID: settings.makeMessageID(MailAddress.domain(of: vacation.mailbox)),
+        let reply = ReplyComposer.compose(plan: plan, vacation: vacation, message: message,
+                                          messageID: settings.makeMessageID(MailAddress.domain(of: plan.from ?? vacation.mailbox)),
                                           date: message.receivedAt, useMailboxAsEnvelopeSender: settings.useMailboxAsEnvelopeSender)
         return OutboundMessage(channel: .email, origin: .vacation(mailbox: vacation.mailbox), envelopeFrom: reply.envelopeSender,
                                recipient: reply.recipient, subject: reply.subject, data: reply.data, text: reply.body,

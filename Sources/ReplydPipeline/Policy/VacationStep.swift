@@ -10,6 +10,10 @@ enum VacationStep {
         let facts = try self.facts(message, vacation: vacation, settings: settings, in: tx)
         var decision = VacationPolicy.decide(message: message, recipient: recipient, vacation: vacation, facts: facts,
                                              site: settings.site, now: message.receivedAt)
+        if case .reply(var plan) = decision.outcome, let vacation {
+            plan.from = vacation.replyFrom(addressed: Router.addresses(recipient, delimiter: settings.recipientDelimiter))
+            decision.outcome = .reply(plan)
+        }
         if case .reply(let plan) = decision.outcome,
            try !tx.claimReply(ReplyKey(mailbox: plan.mailbox, sender: plan.recipient, responseID: plan.responseID),
                               at: message.receivedAt, period: TimeInterval(plan.days) * 86_400) {
