@@ -17,7 +17,7 @@ extension Configuration {
             mode = .relay(host: settings.relayHost, port: settings.relayPort, tls: Self.tlsMode(settings.relayTLS),
                           username: settings.username, password: settings.password)
         case .mx:
-            mode = .mx(port: settings.mxPort, tls: Self.tlsMode(settings.mxTLS), resolver: try DNSResolver(server: settings.resolver))
+            mode = .mx(port: settings.mxPort, tls: Self.tlsMode(settings.mxTLS), resolver: try DNSResolver(server: settings.resolver, cache: DNSCache()))
         case .hold:
             return nil
         }

@@ -7,7 +7,7 @@ extension Configuration {
     /// `replies.require_spf` is "off" (then no DNS is asked).
     func senderCheck() throws -> (@Sendable (_ ip: String, _ sender: String, _ helo: String) async -> SPFResult)? {
         guard replies.requireSPF != .off else { return nil }
-        let check = SPFCheck(resolver: try DNSResolver(server: delivery.resolver), receiver: server.hostname)
+        let check = SPFCheck(resolver: try DNSResolver(server: delivery.resolver, cache: DNSCache()), receiver: server.hostname)
         let limit = smtp.spfTimeout
         return { ip, sender, helo in
             guard let address = IPAddress(ip) else {

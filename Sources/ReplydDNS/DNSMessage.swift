@@ -45,6 +45,8 @@ public enum DNSMessage {
     public struct Record: Sendable, Equatable {
         public var name: String
         public var type: UInt16
+        /// Seconds it may be cached.
+        public var ttl: UInt32 = 0
         public var data: RecordData
     }
 
@@ -108,18 +110,19 @@ public enum DNSMessage {
         for _ in 0..<answerCount {
             let owner = try readName(bytes, &offset)
             let type = try u16(offset)
+            let ttl = UInt32(try u16(offset + 4)) << 16 | UInt32(try u16(offset + 6))
             let length = Int(try u16(offset + 8))
             let data = offset + 10
             guard data + length <= bytes.count else { throw .malformed }
             switch type {
             case RecordType.mx.rawValue:
                 var at = data + 2
-                answers.append(Record(name: owner, type: type, data: .mx(MX(preference: try u16(data), host: try readName(bytes, &at)))))
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .mx(MX(preference: try u16(data), host: try readName(bytes, &at)))))
             case RecordType.a.rawValue where length == 4:
-                answers.append(Record(name: owner, type: type, data: .address(bytes[data..<data + 4].map(String.init).joined(separator: "."))))
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .address(bytes[data..<data + 4].map(String.init).joined(separator: "."))))
             case RecordType.aaaa.rawValue where length == 16:
                 let groups = stride(from: data, to: data + 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-                answers.append(Record(name: owner, type: type, data: .address(groups.joined(separator: ":"))))
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .address(groups.joined(separator: ":"))))
             case RecordType.txt.rawValue:
                 var strings: [[UInt8]] = []
                 var at = data
@@ -129,10 +132,10 @@ public enum DNSMessage {
                     strings.append(Array(bytes[(at + 1)..<(at + 1 + count)]))
                     at += 1 + count
                 }
-                answers.append(Record(name: owner, type: type, data: .text(strings)))
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .text(strings)))
             case RecordType.cname.rawValue, RecordType.ptr.rawValue:
                 var at = data
-                answers.append(Record(name: owner, type: type, data: .name(try readName(bytes, &at))))
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .name(try readName(bytes, &at))))
             default:
                 break
             }

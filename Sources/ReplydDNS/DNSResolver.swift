@@ -27,10 +27,14 @@ public struct DNSResolver: Sendable {
     /// Per try; UDP is tried twice, then TCP once if the answer was truncated.
     public var timeout: TimeAmount
     let group: any EventLoopGroup
+    /// Nil: every question goes to the server.
+    let cache: DNSCache?
 
-    public init(server: String?, timeout: TimeAmount = .seconds(5), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    public init(server: String?, timeout: TimeAmount = .seconds(5), cache: DNSCache? = nil,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.timeout = timeout
         self.group = group
+        self.cache = cache
         if let server {
             let parts = server.split(separator: ":")
             let host = String(parts[0])
@@ -70,6 +74,13 @@ public struct DNSResolver: Sendable {
     public func query(_ name: String, _ type: DNSMessage.RecordType) async throws -> DNSMessage.Response {
         guard let server else { throw Failure.noNameServer }
         let question = (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased()
+        if let cached = cache?.answer(question, type) { return cached }
+        let response = try await ask(question, type, server: server)
+        cache?.keep(response, for: question, type)
+        return response
+    }
+
+    private func ask(_ question: String, _ type: DNSMessage.RecordType, server: SocketAddress) async throws -> DNSMessage.Response {
         for _ in 0..<2 {
             let id = UInt16.random(in: 0...UInt16.max)
             let query = DNSMessage.query(id: id, name: question, type: type)
@@ -78,7 +89,7 @@ public struct DNSResolver: Sendable {
             if let whole = try await overTCP(query, id: id, question: question, type: type, server: server) { return whole }
             return response  // what fitted, rather than nothing
         }
-        throw Failure.timeout(name)
+        throw Failure.timeout(question)
     }
 
     static func answers(_ response: DNSMessage.Response, id: UInt16, question: String, type: DNSMessage.RecordType) -> Bool {

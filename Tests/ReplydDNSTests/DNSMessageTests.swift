@@ -1,4 +1,5 @@
-import ReplydDNS
+import Foundation
+@testable import ReplydDNS
 import Testing
 
 @Suite struct DNSMessageTests {
@@ -58,5 +59,40 @@ import Testing
         var bad = bytes
         bad[txtRecord + 12] = 200
         #expect(throws: DNSMessage.Failure.self) { try DNSMessage.parse(bad) }
+    }
+}
+
+@Suite struct DNSCacheTests {
+    final class Clock: @unchecked Sendable {
+        var now = Date(timeIntervalSince1970: 1_000_000)
+    }
+
+    static func response(code: UInt8 = 0, ttl: UInt32 = 300, truncated: Bool = false, records: Int = 1) -> DNSMessage.Response {
+        DNSMessage.Response(id: 1, responseCode: code, truncated: truncated, isResponse: true, question: ("a.test", 16),
+                            answers: (0..<records).map { _ in .init(name: "a.test", type: 16, ttl: ttl, data: .text([Array("v=spf1".utf8)])) })
+    }
+
+    @Test func keepsAnswersForTheirTTLAndNegativeOnesBriefly() {
+        let clock = Clock()
+        let cache = DNSCache(now: { clock.now })
+        cache.keep(Self.response(ttl: 300), for: "a.test", .txt)
+        cache.keep(Self.response(code: 3, records: 0), for: "gone.test", .txt)
+        cache.keep(Self.response(code: 2, records: 0), for: "broken.test", .txt)
+        cache.keep(Self.response(truncated: true), for: "big.test", .txt)
+        #expect(cache.answer("a.test", .txt)?.texts == [Array("v=spf1".utf8)])
+        #expect(cache.answer("a.test", .a) == nil)
+        #expect(cache.answer("gone.test", .txt)?.responseCode == 3)
+        #expect(cache.answer("broken.test", .txt) == nil && cache.answer("big.test", .txt) == nil)
+        clock.now += DNSCache.negativeTTL + 1
+        #expect(cache.answer("gone.test", .txt) == nil && cache.answer("a.test", .txt) != nil)
+        clock.now += 300
+        #expect(cache.answer("a.test", .txt) == nil)
+    }
+
+    @Test func neverGrowsPastItsCapacity() {
+        let cache = DNSCache(capacity: 10)
+        for index in 0..<25 { cache.keep(Self.response(), for: "n\(index).test", .txt) }
+        #expect((0..<25).filter { cache.answer("n\($0).test", .txt) != nil }.count <= 10)
+        #expect(cache.answer("n24.test", .txt) != nil)
     }
 }

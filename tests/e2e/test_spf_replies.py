@@ -94,3 +94,12 @@ def test_the_null_sender_is_checked_by_its_helo_name(make_server, dns):
         client.sendmail("", [MAILBOX], make_message(sender="MAILER-DAEMON@allowed.test", to=MAILBOX))
     entry = log_entries(server)[-1]
     assert entry["sender"] == "" and entry["spf"]["identity"] == "helo" and entry["spf"]["result"] == "pass"
+
+
+def test_answers_are_cached_for_their_ttl(make_server):
+    # A server of its own, so no other test's questions count.
+    with DNSServer({"cached.test": {"TXT": ["v=spf1 ip4:127.0.0.1 -all"]}}, ttl=300) as dns:
+        server = start(make_server, dns)
+        first, second = send(server, "a@cached.test"), send(server, "b@cached.test")
+        assert spf_of(server, first)["result"] == spf_of(server, second)["result"] == "pass"
+        assert dns.asked("cached.test", "TXT") == 1, dns.queries
