@@ -120,6 +120,9 @@ public struct AdminReports: Sendable {
         var headers: [HeaderItem]
         /// The bytes as received, base64; absent once retention removed them.
         var raw: String?
+        /// The trace fields replyd wrote when it accepted the message (Received, Received-SPF),
+        /// unfolded, kept beside the bytes rather than inside them.
+        var trace: [String]
         var decisions: [DecisionItem]
     }
 
@@ -141,8 +144,12 @@ public struct AdminReports: Sendable {
         // The bytes as received are the one record of the header section; the fields are read from them.
         let raw = try await store.rawMessage(id: id)
         let headers = raw.map { HeaderFields.parse($0).fields.map { HeaderItem(name: $0.name, value: $0.value) } } ?? []
+        let trace = summary.trace.map { HeaderFields.parse(Array(($0 + "\r\n\r\n").utf8)).fields.map {
+            // Unfolded, with the folding tab read as the space it stands for.
+            "\($0.name): \($0.value.replacingOccurrences(of: "\t", with: " "))"
+        } } ?? []
         return Explanation(message: LogEntry(summary), headers: headers, raw: raw.map { Data($0).base64EncodedString() },
-                           decisions: decisions)
+                           trace: trace, decisions: decisions)
     }
 
     public struct QueueItem: Encodable, Sendable {

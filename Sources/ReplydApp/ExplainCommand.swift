@@ -30,6 +30,9 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         print("message \(message.id) received \(LogFormat.timestamp(message.receivedAt)) from <\(message.sender)>")
         print("  subject: \(LogFormat.sanitize(message.subject ?? ""))")
+        for field in message.trace.map({ HeaderFields.parse(Array(($0 + "\r\n\r\n").utf8)).fields }) ?? [] {
+            print("  \(field.name): \(LogFormat.sanitize(field.value.replacingOccurrences(of: "\t", with: " ")))")
+        }
         if let spf = message.spf {
             print("  spf: \(spf.code.rawValue) (\(spf.identity.rawValue) \(spf.domain)): \(LogFormat.sanitize(spf.detail))"
                   + (spf.explanation.map { "; the domain says: \(LogFormat.sanitize($0))" } ?? ""))

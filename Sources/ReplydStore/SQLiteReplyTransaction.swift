@@ -112,13 +112,13 @@ struct SQLiteReplyTransaction: ReplyTransaction {
         try db.cachedStatement(sql: """
             INSERT INTO inbound_message (channel, received_at, envelope_sender, remote_address, helo,
                 tls_version, size, message_id, from_header, to_header, cc_header, subject,
-                auto_submitted, precedence, list_id, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation)
-            VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                auto_submitted, precedence, list_id, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation, trace)
+            VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [message.receivedAt, message.envelopeSender, message.remoteAddress, message.helo,
                                      message.tlsVersion, message.size, message.messageID, message.from, message.to,
                                      message.cc, message.subject, message.autoSubmitted, message.precedence, message.listID,
                                      message.spf?.code.rawValue, message.spf?.identity.rawValue, message.spf?.domain,
-                                     message.spf?.detail, message.spf?.explanation])
+                                     message.spf?.detail, message.spf?.explanation, message.traceFields])
         let id = db.lastInsertedRowID
         let recipient = try db.cachedStatement(sql: "INSERT INTO inbound_recipient (message, position, address) VALUES (?, ?, ?)")
         for (position, address) in message.recipients.enumerated() {

@@ -64,7 +64,7 @@ public final class SQLiteStore: AdminStore, Sendable {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, channel, received_at, envelope_sender, subject, message_id, remote_address,
-                       tls_version, helo, size, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation
+                       tls_version, helo, size, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation, trace
                 FROM inbound_message WHERE id <= ? ORDER BY id DESC LIMIT ?
                 """, arguments: [maxID, limit])
             let recipientStatement = try db.cachedStatement(sql: "SELECT address FROM inbound_recipient WHERE message = ? ORDER BY position")
@@ -81,6 +81,7 @@ public final class SQLiteStore: AdminStore, Sendable {
                     subject: row["subject"], messageID: row["message_id"],
                     remoteAddress: row["remote_address"], tlsVersion: row["tls_version"], size: row["size"])
                 summary.helo = row["helo"]
+                summary.trace = row["trace"]
                 if let code = (row["spf_result"] as String?).flatMap(SPFResult.Code.init(rawValue:)) {
                     summary.spf = SPFResult(code: code, identity: SPFResult.Identity(rawValue: row["spf_identity"] ?? "") ?? .mailfrom,
                                             domain: row["spf_domain"] ?? "", explanation: row["spf_explanation"], detail: row["spf_detail"] ?? "")

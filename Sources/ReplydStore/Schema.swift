@@ -308,6 +308,9 @@ enum Schema {
                 ALTER TABLE inbound_message ADD COLUMN spf_explanation TEXT;
                 """)
         }
+        migrator.registerMigration("v15: trace fields beside the bytes as received") { db in
+            try db.execute(sql: "ALTER TABLE inbound_message ADD COLUMN trace TEXT")
+        }
         return migrator
     }
 }

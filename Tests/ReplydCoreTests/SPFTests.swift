@@ -144,3 +144,18 @@ import Testing
         #expect(growth.isLinear, "\(unit): \(growth)")
     }
 }
+
+/// RFC 5321 4.4 trace fields, kept beside the bytes as received.
+@Suite struct TraceFieldTests {
+    @Test func receivedNamesTheClientTheHostAndTheProtocol() {
+        let field = TraceFields.received(helo: "mail.client.test", remoteAddress: "192.0.2.7", by: "mx.example.test", esmtp: true,
+                                         tlsVersion: "TLSv1.3", recipients: ["jan@example.test"], at: Date(timeIntervalSince1970: 0))
+        #expect(field == "Received: from mail.client.test ([192.0.2.7])\r\n\tby mx.example.test (replyd) with ESMTPS (TLSv1.3)\r\n"
+                + "\tfor <jan@example.test>;\r\n\tThu, 1 Jan 1970 00:00:00 +0000")
+        let plain = TraceFields.received(helo: "x (fake) <y>;\r\nBcc: all", remoteAddress: "2001:db8::1", by: "mx", esmtp: false,
+                                         tlsVersion: nil, recipients: ["a@b", "c@d"], at: Date(timeIntervalSince1970: 0))
+        // The client's words cannot close the comment, add a field or name the other recipients.
+        #expect(plain.hasPrefix("Received: from xfakeyBcc:all ([IPv6:2001:db8::1])\r\n\tby mx (replyd) with SMTP;\r\n"))
+        #expect(!plain.contains("a@b") && plain.components(separatedBy: "\r\n").count == 3)
+    }
+}

@@ -3,6 +3,8 @@ connecting client (127.0.0.1) while the message is transferred, the result is ke
 (`replyd log`, `explain`, the API), and `[replies] require_spf` decides whom a vacation may answer.
 The sender domains' policies come from a local DNS server (tests/e2e/dns_server.py).
 """
+import re
+
 import pytest
 
 from conftest import config_with, deliver, explain, log_entries, make_message, only_decision, set_vacation
@@ -66,7 +68,15 @@ def test_default_not_fail_answers_everyone_but_forged_senders(make_server, dns):
     # The text log has the column too; explain shows the rule.
     text = server.run_cli("log").stdout
     assert "SPF" in text.splitlines()[0] and "fail" in text
-    assert any(c["rule"] == "spf-not-allowed" and c["passed"] for c in explain(server, ids["ewa@allowed.test"])["decisions"][0]["checks"])
+    allowed = explain(server, ids["ewa@allowed.test"])
+    assert any(c["rule"] == "spf-not-allowed" and c["passed"] for c in allowed["decisions"][0]["checks"])
+    # Trace fields (RFC 5321 4.4, RFC 7208 9.1) are kept beside the bytes, which stay as received.
+    received, received_spf = allowed["trace"]
+    assert re.match(r"Received: from \S+ \(\[127\.0\.0\.1\]\) by localhost \(replyd\) with ESMTP", received), received
+    assert f"for <{MAILBOX}>;" in received and received.endswith("+0000")
+    assert received_spf.startswith("Received-SPF: pass (localhost: domain of ewa@allowed.test designates 127.0.0.1 as permitted sender)")
+    assert 'envelope-from="ewa@allowed.test"' in received_spf
+    assert not allowed["raw"].startswith(b"Received:") and allowed["raw"].startswith(b"From:")
 
 
 def test_require_pass_answers_only_senders_their_domain_permits(make_server, dns):

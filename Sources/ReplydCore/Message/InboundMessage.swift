@@ -23,6 +23,13 @@ public struct InboundMessage: Sendable, Equatable {
     public var raw: [UInt8]
     /// The SPF result of the envelope sender (or HELO name) for the client, when it was checked.
     public var spf: SPFResult?
+    /// Whether the client said EHLO (the trace's protocol word).
+    public var esmtp = true
+    /// The host that accepted it (the trace's "by"); nil when it did not come over SMTP.
+    public var receivedBy: String?
+
+    /// The Received (and Received-SPF) fields for this message (RFC 5321 4.4), or nil.
+    public var traceFields: String? { receivedBy.map { TraceFields.fields(for: self, by: $0) } }
 
     public init(received: ReceivedMessage, receivedAt: Date) {
         let headers = HeaderFields.parse(received.data)
@@ -46,5 +53,7 @@ public struct InboundMessage: Sendable, Equatable {
         self.headers = headers
         raw = received.data
         spf = received.spf
+        esmtp = received.esmtp
+        receivedBy = received.receivedBy
     }
 }

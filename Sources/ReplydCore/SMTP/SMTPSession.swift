@@ -397,7 +397,7 @@ public struct SMTPSession: Sendable {
             return Output(reply: SMTPReply(451, "4.3.0", "Error: lost transaction state"))
         }
         phase = .awaitingCommit
-        let message = ReceivedMessage(
+        var message = ReceivedMessage(
             reversePath: transaction.reversePath,
             recipients: transaction.recipients,
             helo: helo,
@@ -408,6 +408,7 @@ public struct SMTPSession: Sendable {
             smtputf8: transaction.parameters.smtputf8,
             data: state.bytes
         )
+        message.receivedBy = settings.hostname
         return Output(reply: nil, effect: .commit(message))
     }
 }
@@ -432,6 +433,8 @@ public struct ReceivedMessage: Sendable, Equatable {
     public var data: [UInt8]
     /// Filled in by the edge that checked it, before the message is committed.
     public var spf: SPFResult?
+    /// The name of the host that accepted it (the session's).
+    public var receivedBy: String?
 
     public init(reversePath: SMTPCommand.ReversePath, recipients: [String], helo: String, esmtp: Bool,
                 remoteAddress: String, tls: TLSInfo?, body8bit: Bool, smtputf8: Bool, data: [UInt8]) {

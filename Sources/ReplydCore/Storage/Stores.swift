@@ -29,6 +29,8 @@ public struct InboundSummary: Sendable, Equatable, Codable {
     public var size: Int
     /// What SPF said of the sender at SMTP time; nil when it was not checked.
     public var spf: SPFResult?
+    /// The Received (and Received-SPF) fields written when it was accepted, CRLF-separated.
+    public var trace: String?
     /// One entry per decided recipient: `replied` or the suppression reason.
     public var decisions: [String] = []
     /// One entry per queued reply: `queued`, `deferred`, `sent`, `failed` or `dropped`.
