@@ -119,7 +119,7 @@ import Testing
             #expect(!lines.contains { $0.lowercased().hasPrefix("bcc") }, "\(junk.debugDescription)")
             for line in lines where !line.hasPrefix(" ") {
                 let name = line.prefix { $0 != ":" }
-                #expect(["From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted",
+                #expect(["From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted", "Precedence",
                          "X-Auto-Response-Suppress", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"].contains(String(name)),
                         "unexpected header line \(line.debugDescription)")
             }
@@ -193,5 +193,47 @@ enum QuotedPrintableDecoder {
     @Test func needsAnAddressColumn() {
         #expect(ContactsCSV.parse("name,city\nA,B").problems.first?.line == 1)
         #expect(ContactsCSV.parse("").problems.count == 1)
+    }
+
+}
+
+/// Parity with Dovecot Pigeonhole's vacation tests (tests/extensions/vacation/*.svtest).
+extension ReplyComposerTests {
+    @Test func theWholeSubjectIsCappedAt256CodePoints() {
+        // message.svtest "Extremely long subject": the cut falls before "Mauris".
+        let long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Ut lacinia scelerisque porttitor. "
+            + String(repeating: "Vivamus nec nisl at erat aliquet pulvinar. ", count: 4) + "Mauris ut magna."
+        let subject = compose(headers: "From: ewa@klient.pl\r\nSubject: \(long)\r\n").subject
+        #expect(subject.hasPrefix("Auto: Lorem") && subject.contains("Ut lacinia scelerisque porttitor.") && !subject.contains("Mauris"))
+        #expect(subject.unicodeScalars.count == 256 && subject.hasSuffix("…"))
+        var templated = Vacation(mailbox: "jan@firma.pl", start: .distantPast, message: "x")
+        templated.subject = String(repeating: "Ü", count: 300)
+        #expect(compose(headers: "From: ewa@klient.pl\r\nSubject: s\r\n", vacation: templated).subject.unicodeScalars.count == 256)
+    }
+
+    @Test func precedenceBulkAndReferencesWithoutAMessageID() {
+        let lines = headerBlock(compose(headers: "From: ewa@klient.pl\r\nSubject: s\r\nReferences: <a@b.pl>\r\n"))
+        #expect(lines.contains("Precedence: bulk") && lines.contains("Auto-Submitted: auto-replied"))
+        #expect(lines.contains("References: <a@b.pl>") && !lines.contains { $0.hasPrefix("In-Reply-To:") })
+        #expect(!headerBlock(compose(headers: "From: ewa@klient.pl\r\nSubject: s\r\n")).contains { $0.hasPrefix("References:") })
+    }
+
+    @Test func senderThenResentFromThenFromNameTheRecipient() {
+        // message.svtest: Sender is looked at before From.
+        let lines = headerBlock(compose(headers: "From: A <ewa@klient.pl>\r\nSender: B <ewa@klient.pl>\r\nSubject: s\r\n"))
+        #expect(lines.contains("To: B <ewa@klient.pl>"))
+    }
+
+    @Test func requestAddressesAnywhereInTheLocalPartAreAutomated() {
+        #expect(AutomatedSenders.reason(for: "list-request-bounces@example.org") != nil)
+        #expect(AutomatedSenders.reason(for: "dovecot-request@dovecot.org") != nil)
+        #expect(AutomatedSenders.reason(for: "requests@example.org") == nil)
+    }
+
+    @Test func anEncodedSubjectIsStoredAsItsText() throws {
+        // utf-8.svtest: readers see "ÄÖÜ sadasd", not the encoded word.
+        let site = VacationForm.Site(localDomains: ["firma.pl"], maxDays: 30)
+        let vacation = try VacationForm(subject: "=?utf-8?b?w4TDlsOc?= sadasd", message: "x").validate(mailbox: "jan@firma.pl", site: site, now: .now).get()
+        #expect(vacation.subject == "ÄÖÜ sadasd")
     }
 }

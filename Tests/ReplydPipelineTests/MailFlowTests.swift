@@ -30,7 +30,7 @@ import Testing
         #expect(reply.message.inboundMail == first.id)
         #expect(try await store.outboundData(id: reply.id) == reply.message.data)
         #expect(String(decoding: reply.message.data, as: UTF8.self).contains("Auto-Submitted: auto-replied\r\n"))
-        // The Message-ID is in the mailbox's domain, as Pigeonhole's vacation makes it.
+        // The Message-ID is in the mailbox's domain (Pigeonhole uses the host name; the mail domain is what DKIM signs).
         let messageID = try #require(HeaderFields.parse(reply.message.data).first("Message-ID"))
         #expect(messageID.hasSuffix("@firma.pl>"))
     }

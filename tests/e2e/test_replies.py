@@ -266,8 +266,8 @@ def test_long_subjects_are_folded_and_encoded_words_stay_short(server):
            deliver(server, make_message(subject=ascii_words), sender="two@client.test")]
     first, second = (only_reply(server, message_id) for message_id in ids)
     assert str(first[1]["Subject"]) == "Auto: " + polish
-    # The original subject is copied up to 256 characters, as Pigeonhole's vacation does.
-    assert str(second[1]["Subject"]) == "Auto: " + "a" * 255 + "…"
+    # The whole subject is capped at 256 characters, as Pigeonhole's vacation does.
+    assert str(second[1]["Subject"]) == "Auto: " + "a" * 249 + "…"
     for row, _ in (first, second):
         assert_wire_format(row["data"])
     for word in re.findall(rb"=\?[^?]+\?[bBqQ]\?[^?]*\?=", first[0]["data"]):
@@ -620,6 +620,23 @@ def test_aliases_count_as_explicitly_addressed(server):
         assert_replied(server, message_id, "alice@example.test")
     stray = deliver(server, make_message(to="ola@example.test"), sender="jan@client.test")
     assert_suppressed(server, stray, "not-explicitly-addressed")
+
+
+def test_the_reply_goes_to_the_sender_as_written_and_from_the_alias_in_to(server):
+    """Pigeonhole parity: the return path's case is kept (RFC 5321 2.4), the period is per address
+    whatever its case, and an alias in To (expanded to the mailbox before us) is the From
+    (Pigeonhole's smtp.svtest "Envelope.to != To")."""
+    set_vacation(server, "alice@example.test", "text\n", "--alias", "ala@example.test")
+    first = deliver(server, make_message(to="Ala <ala@example.test>", sender="Jan.Kowalski@Client.test"),
+                    sender="Jan.Kowalski@Client.test", rcpts=["alice@example.test"])
+    row, reply = only_reply(server, first)
+    # The domain is case-insensitive (and stored lower-cased); the local part is kept as written.
+    assert row["recipient"] == "Jan.Kowalski@client.test" and reply["To"].addresses[0].addr_spec == "Jan.Kowalski@client.test"
+    assert reply["From"].addresses[0].addr_spec == "ala@example.test"
+    assert reply["Precedence"] == "bulk"
+    again = deliver(server, make_message(to="alice@example.test", sender="jan.kowalski@client.test"),
+                    sender="jan.kowalski@client.test", rcpts=["alice@example.test"])
+    assert_suppressed(server, again, "already-replied-within-period")
 
 
 def test_the_reply_comes_from_the_alias_written_to_or_the_chosen_from(server):

@@ -15,7 +15,8 @@ public enum AutomatedSenders {
         let base = local.split(separator: "+", maxSplits: 1).first.map(String.init) ?? local
         if exactLocalParts.contains(base) { return "\(base) is an automated address" }
         if base.hasPrefix("owner-") { return "owner-* is a list owner address" }
-        if base.hasSuffix("-request") { return "*-request is a list request address" }
+        // Anywhere, as Pigeonhole's vacation looks: list software writes "-request-123", "-request=x".
+        if base.contains("-request") { return "*-request* is a list request address" }
         if base.hasPrefix("bounce-") || base.hasPrefix("bounces-") { return "bounce-* is a bounce address" }
         if base.hasPrefix("noreply") || base.hasPrefix("no-reply") || base.hasPrefix("donotreply") {
             return "noreply-style address"

@@ -58,10 +58,11 @@ public enum ReplyComposer {
         var body = render(bodyTemplate, values)
         if !body.hasSuffix("\n") { body += "\n" }
         let subject: String
+        // The whole subject is capped, prefix or template included, as Pigeonhole's vacation does.
         if let template = vacation.subject {
-            subject = MIMEEncoding.scrubbed(render(template, values))
+            subject = capped(MIMEEncoding.scrubbed(render(template, values)))
         } else if let original = message.subject.map(MIMEEncoding.scrubbed), !original.isEmpty {
-            subject = "Auto: " + capped(original)
+            subject = capped("Auto: " + original)
         } else {
             subject = vacation.locale == "pl" ? "Automatyczna odpowiedź" : "Automated reply"
         }
@@ -102,25 +103,29 @@ public enum ReplyComposer {
         lines.append(MIMEEncoding.header("Subject", subject))
         lines.append("Date: \(MIMEEncoding.date(date))")
         lines.append("Message-ID: \(messageID)")
-        if let original = message.messageID.flatMap(messageIDToken) {
-            lines.append("In-Reply-To: \(original)")
-            var references = (message.headers.first("References").map(messageIDTokens) ?? []) + [original]
+        let original = message.messageID.flatMap(messageIDToken)
+        if let original { lines.append("In-Reply-To: \(original)") }
+        // The thread goes on even when the message itself has no Message-ID (RFC 5322 3.6.4).
+        var references = (message.headers.first("References").map(messageIDTokens) ?? []) + (original.map { [$0] } ?? [])
+        if !references.isEmpty {
             // A thread's first id and its latest ones are what readers thread by; a References
             // field of thousands of ids is not copied whole.
             if references.count > 20 { references = [references[0]] + references.suffix(19) }
             lines.append(MIMEEncoding.fold("References: " + references.joined(separator: " ")))
         }
         lines.append("Auto-Submitted: auto-replied")
+        // Older autoresponders (vacation(1) and its kin) look at this, not at Auto-Submitted.
+        lines.append("Precedence: bulk")
         // Exchange and Outlook honour this and will not answer our answer.
         lines.append("X-Auto-Response-Suppress: All")
         return MIMEEncoding.plainTextMessage(headers: lines, body: body)
     }
 
-    /// The name the sender gave themselves, when the header that names them (From, else Sender,
-    /// else Resent-From, as Pigeonhole's vacation looks) has the address the reply goes to: the
-    /// reply is then addressed to "Ewa Nowak <ewa@klient.pl>", not only to the address.
+    /// The name the sender gave themselves, when the header that names them (Sender, else
+    /// Resent-From, else From, the order Pigeonhole's vacation looks in) has the address the reply
+    /// goes to: the reply is then addressed to "Ewa Nowak <ewa@klient.pl>", not only to the address.
     static func displayName(of recipient: String, in message: InboundMessage) -> String? {
-        for field in ["From", "Sender", "Resent-From"] {
+        for field in ["Sender", "Resent-From", "From"] {
             for value in message.headers.values(field) {
                 if let match = AddressList.mailboxes(in: value).first(where: { $0.address == recipient.lowercased() }) {
                     return match.name

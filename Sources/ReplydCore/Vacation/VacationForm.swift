@@ -103,7 +103,9 @@ public struct VacationForm: Sendable, Equatable, Codable {
         guard problems.isEmpty, let mailbox, let startDate else { return .failure(ProblemList(problems)) }
         let vacation = Vacation(
             mailbox: mailbox, aliases: aliases ?? [], ownerName: nonEmpty(ownerName), start: startDate, end: endDate,
-            timeZone: zoneName, locale: locale, subject: nonEmpty(subject), message: message,
+            // A subject pasted already RFC 2047-encoded is stored as the text it stands for; it is
+            // encoded once, when a reply is written.
+            timeZone: zoneName, locale: locale, subject: nonEmpty(subject).map(EncodedWords.decode), message: message,
             internalMessage: nonEmpty(internalMessage), contactsOnly: contactsOnly ?? false, sameDomainOnly: sameDomain ?? false,
             days: days, deputyName: nonEmpty(deputyName), deputyAddress: nonEmpty(deputyAddress), from: nonEmpty(from))
         do {

@@ -200,7 +200,9 @@ public enum VacationPolicy {
         if let failed = checks.first(where: { !$0.passed }) {
             return Decision(outcome: .suppress(failed.rule), checks: checks)
         }
-        let plan = ReplyPlan(recipient: sender, mailbox: vacation.mailbox, internalSender: internalSender,
+        // The reply goes to the sender exactly as given: a local part's case is the sender's to keep
+        // (RFC 5321 2.4; case-sensitive return paths such as VERP or SRS depend on it).
+        let plan = ReplyPlan(recipient: message.envelopeSender, mailbox: vacation.mailbox, internalSender: internalSender,
                              responseID: vacation.responseID, days: days)
         return Decision(outcome: .reply(plan), checks: checks)
     }

@@ -11,11 +11,14 @@ enum VacationStep {
         var decision = VacationPolicy.decide(message: message, recipient: recipient, vacation: vacation, facts: facts,
                                              site: settings.site, now: message.receivedAt)
         if case .reply(var plan) = decision.outcome, let vacation {
-            plan.from = vacation.replyFrom(addressed: Router.addresses(recipient, delimiter: settings.recipientDelimiter))
+            // The address the sender used: the envelope recipient's forms, then (an MTA before us may
+            // have expanded an alias) the person's own addresses in To, Cc, Bcc and Resent-*.
+            let written = VacationPolicy.addressHeaders.flatMap { message.headers.values($0) }.flatMap(AddressList.addresses)
+            plan.from = vacation.replyFrom(addressed: Router.addresses(recipient, delimiter: settings.recipientDelimiter) + written)
             decision.outcome = .reply(plan)
         }
         if case .reply(let plan) = decision.outcome,
-           try !tx.claimReply(ReplyKey(mailbox: plan.mailbox, sender: plan.recipient, responseID: plan.responseID),
+           try !tx.claimReply(ReplyKey(mailbox: plan.mailbox, sender: plan.recipient.lowercased(), responseID: plan.responseID),
                               at: message.receivedAt, period: TimeInterval(plan.days) * 86_400) {
             decision.checks.append(RuleCheck(rule: .alreadyReplied, passed: false,
                                              detail: "another reply to this sender was recorded concurrently"))
