@@ -33,6 +33,8 @@ let package = Package(
         .target(
             name: "ReplydCore",
             dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            // The page around a notification e-mail's HTML part.
+            resources: [.embedInCode("Resources/notification-email.html")],
             swiftSettings: strict
         ),
         // Configuration: TOML text -> validated settings or `file:line: key: problem` diagnostics.

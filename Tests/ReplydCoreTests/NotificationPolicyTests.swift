@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplydCore
+import ReplydTesting
 
 @Suite struct NotificationPolicyTests {
     /// 2026-11-25 14:00 UTC = 15:00 in Warsaw: outside quiet hours.
@@ -138,5 +139,37 @@ import Testing
         #expect(NotificationTemplates.problems(long, channel: .sms, maxSMSParts: 3)["body"]?.contains("4 SMS parts") == true)
         #expect(NotificationTemplates.problems(NotificationTemplate(body: "{{#x}}"), channel: .sms, maxSMSParts: 3)["body"] != nil)
         #expect(NotificationTemplates.problems(NotificationTemplate(body: "hi"), channel: .email, maxSMSParts: 3)["subject"] != nil)
+    }
+}
+
+/// The HTML alternative of notification e-mails.
+@Suite struct NotificationHTMLTests {
+    @Test func theTextBecomesEscapedParagraphsWithLinks() {
+        let html = NotificationHTML.paragraphs("Dzień dobry <b>Ola</b> & co,\nśledź: https://track.example/O-1?a=1&b=2.\n\n\nSklep \"Ola\"")
+        #expect(html == "<p style=\"margin:0 0 12px;\">Dzień dobry &lt;b&gt;Ola&lt;/b&gt; &amp; co,<br>\n"
+                + "śledź: <a href=\"https://track.example/O-1?a=1&amp;b=2\" style=\"color:#2563eb;\">https://track.example/O-1?a=1&amp;b=2</a>.</p>\n"
+                + "<p style=\"margin:0 0 12px;\">Sklep &quot;Ola&quot;</p>")
+        // A bare scheme is not a link; an address cannot break out of its attribute.
+        #expect(NotificationHTML.linked("see https:// now") == "see https:// now")
+        #expect(!NotificationHTML.linked("https://x.example/\"onmouseover=alert(1)").contains("\"onmouseover"))
+    }
+
+    @Test func theEmailIsMultipartAlternativeWithThePlainTextFirstAndUnchanged() {
+        let data = NotificationTemplates.email(fromName: "Sklep", fromAddress: "sklep@example.test", to: "ola@klient.test", customerName: "Ola",
+                                               subject: "Wysłano <zamówienie>", body: "Paczka wysłana.\nhttps://t.example/1", messageID: "<1@example.test>",
+                                               date: Date(timeIntervalSince1970: 0), shopName: "Sklep <Ola>", locale: "pl")
+        let text = String(decoding: data, as: UTF8.self)
+        let boundary = text.firstMatch(of: /boundary="([^"]+)"/)!.1
+        let parts = text.components(separatedBy: "--\(boundary)")
+        #expect(parts.count == 4 && parts[3].hasPrefix("--"))
+        #expect(parts[1].contains("Content-Type: text/plain; charset=utf-8") && parts[1].contains("Paczka wys=C5=82ana.\r\nhttps://t.example/1"))
+        #expect(parts[2].contains("Content-Type: text/html; charset=utf-8") && parts[2].contains("<html lang=3D\"pl\">"))
+        #expect(parts[2].contains("Sklep &lt;Ola&gt;") && parts[2].contains("Wys=C5=82ano &lt;zam=C3=B3wienie&gt;"))
+    }
+
+    @Test(arguments: ["<&\"'", "https://a", "x\n\n", "https://", "http", "https://.", "http://a "])
+    func linear(unit: String) async {
+        let growth = await CPUCost.growth(input: { CPUCost.repeated(unit, toBytes: $0) }) { _ = NotificationHTML.paragraphs($0) }
+        #expect(growth.isLinear, "\(unit): \(growth)")
     }
 }

@@ -141,8 +141,15 @@ def test_one_order_through_every_event_sms_then_email_after_stop(make_server, pk
     assert all(m["To"].addresses[0].addr_spec == "ola@klient.test" for m in mails)
     assert all(m["From"].addresses[0].display_name == "Sklep Ola" for m in mails)
     assert all(m["Auto-Submitted"] == "auto-generated" for m in mails)
-    body = next(m for m in mails if "wydane kurierowi" in m["Subject"]).get_content()
+    shipped = next(m for m in mails if "wydane kurierowi" in m["Subject"])
+    # multipart/alternative: the text as the template wrote it, then the same words as HTML.
+    assert shipped.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in shipped.iter_parts()] == ["text/plain", "text/html"]
+    body = shipped.get_body(preferencelist=("plain",)).get_content()
     assert "Dzień dobry Ola" in body and f"https://track.example/{order}" in body and "Przewoźnik: InPost" in body
+    html = shipped.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="pl">' in html and "Dzień dobry Ola" in html and "Sklep Ola" in html
+    assert f'<a href="https://track.example/{order}"' in html
     assert all(message.rcpt_tos == ["ola@klient.test"] for message in sink.messages)
 
     status, history = call(server, "GET", f"/api/v1/orders/{order}/notifications")

@@ -102,6 +102,27 @@ public enum MIMEEncoding {
         return Array(((headers + mime).joined(separator: "\r\n") + "\r\n\r\n" + quotedPrintable(body)).utf8)
     }
 
+    /// multipart/alternative (RFC 2046 5.1.4): the plain text first, the HTML after it, both UTF-8
+    /// quoted-printable. The boundary starts "=_", which quoted-printable can never produce.
+    public static func alternativeMessage(headers: [String], plain: String, html: String) -> [UInt8] {
+        let plainPart = quotedPrintable(plain)
+        let htmlPart = quotedPrintable(html)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (plainPart + htmlPart).utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        let boundary = "=_replyd_\(String(hash, radix: 16))"
+        let mime = ["MIME-Version: 1.0", "Content-Type: multipart/alternative; boundary=\"\(boundary)\""]
+        let text = (headers + mime).joined(separator: "\r\n") + "\r\n\r\n"
+            + "--\(boundary)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + plainPart + "\r\n"
+            + "--\(boundary)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + htmlPart + "\r\n"
+            + "--\(boundary)--\r\n"
+        return Array(text.utf8)
+    }
+
     public static func quotedPrintable(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []

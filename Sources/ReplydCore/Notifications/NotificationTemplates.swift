@@ -136,8 +136,10 @@ public enum NotificationTemplates {
 
     /// A notification e-mail: not a reply, so `Auto-Submitted: auto-generated` (RFC 3834) and no
     /// threading; UTF-8 quoted-printable body, RFC 2047 headers.
+    /// The e-mail of a notification: the text as written, and an HTML alternative made from it
+    /// (mail clients that show HTML first show the same words, with links).
     public static func email(fromName: String?, fromAddress: String, to recipient: String, customerName: String?, subject: String,
-                             body: String, messageID: String, date: Date) -> [UInt8] {
+                             body: String, messageID: String, date: Date, shopName: String = "", locale: String = "pl") -> [UInt8] {
         var lines: [String] = []
         lines.append(MIMEEncoding.addressHeader("From", displayName: fromName, address: fromAddress))
         lines.append(MIMEEncoding.addressHeader("To", displayName: customerName, address: recipient))
@@ -145,6 +147,8 @@ public enum NotificationTemplates {
         lines.append("Date: \(MIMEEncoding.date(date))")
         lines.append("Message-ID: \(messageID)")
         lines.append("Auto-Submitted: auto-generated")
-        return MIMEEncoding.plainTextMessage(headers: lines, body: body.hasSuffix("\n") ? body : body + "\n")
+        let plain = body.hasSuffix("\n") ? body : body + "\n"
+        let html = NotificationHTML.page(body: plain, subject: MIMEEncoding.scrubbed(subject), shopName: shopName, locale: locale)
+        return MIMEEncoding.alternativeMessage(headers: lines, plain: plain, html: html)
     }
 }

@@ -49,7 +49,8 @@ enum Composer {
                 let subject = try NotificationTemplates.render(template.subject ?? "{{status}}", values)
                 let data = NotificationTemplates.email(fromName: from.name, fromAddress: from.address, to: to,
                                                        customerName: request.customer.name, subject: subject, body: body,
-                                                       messageID: setup.makeMessageID(MailAddress.domain(of: from.address)), date: sendAt ?? now)
+                                                       messageID: setup.makeMessageID(MailAddress.domain(of: from.address)), date: sendAt ?? now,
+                                                       shopName: setup.shopName, locale: locale)
                 messages.append(OutboundMessage(channel: .email, origin: .notification(id: id, optOutList: nil),
                                                 envelopeFrom: from.address, recipient: to, subject: subject, data: data,
                                                 text: body, createdAt: now, dueAt: sendAt ?? now))
