@@ -126,6 +126,16 @@ struct ServeCommand: AsyncParsableCommand {
             printError("replyd: cannot set up delivery: \(error)")
             throw ExitCode(1)
         }
+        let mprofiPolling: (PeriodicService, ProviderHTTP)?
+        do {
+            let smsNudge = smsWorker?.0
+            mprofiPolling = try config.mprofiPolling(
+                pipeline: pipeline, stateFile: ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("mprofi-poll-since"),
+                logger: logger, queued: { smsNudge?.nudge() })
+        } catch {
+            printError("replyd: cannot set up mProfi polling: \(error)")
+            throw ExitCode(1)
+        }
         let smtpAddress: SocketAddress
         do {
             smtpAddress = try await smtp.bind()
@@ -210,6 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: smtp), .init(service: http), .init(service: rereadDirectory)]
                 + [worker, smsWorker?.0].compactMap { $0.map { .init(service: $0) } }
+                + (mprofiPolling.map { [.init(service: $0.0)] } ?? [])
                 + (days > 0 ? [.init(service: retention)] : []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
@@ -218,10 +229,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             printError("replyd: stopped: \(error)")
             try? await smsWorker?.1.shutdown()
+            try? await mprofiPolling?.1.shutdown()
             try? store.close()
             throw ExitCode(1)
         }
         try? await smsWorker?.1.shutdown()
+        try? await mprofiPolling?.1.shutdown()
         try store.close()
         say("replyd: stopped")
     }

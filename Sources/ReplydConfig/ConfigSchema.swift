@@ -96,6 +96,8 @@ public enum ConfigSchema {
                 }),
                 optionalString("twilio_account_sid", \.sms.twilioAccountSID),
                 optionalString("mprofi_api_key", \.sms.mprofiAPIKey),
+                optionalString("mprofi_receive_api_key", \.sms.mprofiReceiveAPIKey),
+                duration("mprofi_poll_interval", \.sms.mprofiPollInterval, allowZero: true),
                 optionalString("http_token", \.sms.httpToken),
                 optionalString("provider_ca_file", \.sms.providerCAFile),
                 duration("provider_timeout", \.sms.providerTimeout),

@@ -157,6 +157,10 @@ public struct Configuration: Sendable, Equatable {
         public var providerURL: String?
         public var twilioAccountSID: String?
         public var mprofiAPIKey: String?
+        /// mProfi issues keys that receive apart from keys that send; empty: mprofi_api_key.
+        public var mprofiReceiveAPIKey: String?
+        /// How often to fetch what mProfi received (GETINCOMING); zero: never, a forwarder posts to /sms/inbound.
+        public var mprofiPollInterval: Duration = .zero
         /// Bearer token for the "http" provider.
         public var httpToken: String?
         /// PEM file of CAs to trust for the provider's HTTPS instead of the system's.

@@ -137,6 +137,10 @@ public enum ConfigurationLoader {
         if let caFile = config.sms.providerCAFile, !fileExists(caFile) {
             problems.append(("sms.provider_ca_file", "file not found: \(caFile)"))
         }
+        // Polling asks mProfi's API with mProfi's key: no other provider has GETINCOMING.
+        if config.sms.mprofiPollInterval > .zero && config.sms.provider != .mprofi {
+            problems.append(("sms.mprofi_poll_interval", "needs sms.provider = \"mprofi\" (and its API key)"))
+        }
         if config.smtp.requireTLS && !config.tls.enabled {
             problems.append(("smtp.require_tls", "cannot be true while tls.enabled is false"))
         }

@@ -18,19 +18,8 @@ public final class SMSSender: Sendable {
     ///   - timeout: for the whole request; a provider that does not answer in time is retried later.
     public init(settings: SMSProviderSettings, caFile: String?, timeout: Duration, concurrency: Int = 8,
                 maxResponse: Int = 64 * 1024) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        if let caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
-        let seconds = Int64(max(timeout.components.seconds, 1))
-        self.client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                 timeout: .init(connect: .seconds(min(seconds, 30)), read: .seconds(seconds)),
-                                 // AsyncHTTPClient's default of 8 connections per host would quietly
-                                 // cap sms.send_concurrency.
-                                 connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 1)),
-                                 proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .disabled),
-            backgroundActivityLogger: Logger(label: "replyd.sms.http"))
+        // AsyncHTTPClient's default of 8 connections per host would quietly cap sms.send_concurrency.
+        self.client = try ProviderHTTP.makeClient(caFile: caFile, timeout: timeout, connections: concurrency)
         self.settings = settings
         self.timeout = timeout
         self.maxResponse = maxResponse
