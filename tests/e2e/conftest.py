@@ -142,6 +142,27 @@ def server(make_server):
     return make_server()
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A test CA and a leaf for localhost / 127.0.0.1 (relays', SMS providers' certificates)."""
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def make_dns():
+    """Factory: make_dns(zones) -> a started DNSServer (tests/e2e/dns_server.py), stopped after the test."""
+    servers = []
+
+    def factory(zones):
+        server = DNSServer(zones).start()
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Client-side helpers shared by the end-to-end tests: a raw SMTP client (for byte-exact and
 # misbehaving input), an smtplib wrapper (the way users' systems talk), and read-only SQLite access.

@@ -20,7 +20,6 @@ import pytest
 
 from conftest import (BINARY, OPENSSL_CNF, config_with, deliver, make_message, make_test_pki, outbound_rows,
                       parse_reply, queue_item, set_vacation)
-from dns_server import DNSServer
 from smtp_sink import SMTPSink
 
 MAILBOX = "jan@example.test"
@@ -30,12 +29,6 @@ VACATION_TEXT = "Jestem na urlopie do piątku.\n.\n..kropki\n. kropka na począt
 
 
 # --- fixtures --------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    """Test CA + leaf for localhost / 127.0.0.1 (the relay's certificate)."""
-    return make_test_pki(tmp_path_factory.mktemp("pki"))
-
 
 @pytest.fixture(scope="module")
 def other_pki(tmp_path_factory):
@@ -72,20 +65,6 @@ def make_sink():
     yield factory
     for sink in sinks:
         sink.stop()
-
-
-@pytest.fixture
-def make_dns():
-    servers = []
-
-    def factory(zones):
-        server = DNSServer(zones).start()
-        servers.append(server)
-        return server
-
-    yield factory
-    for server in servers:
-        server.stop()
 
 
 # --- helpers ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BINARY, cli_lines, config_with, make_test_pki, queue_items
+from conftest import BINARY, cli_lines, config_with, queue_items
 from sms_provider import MPROFI_TIME, WARSAW, SMSProvider
 
 LIST = "+48500100200"
@@ -18,11 +18,6 @@ NUMBER = "+48600100200"
 MPROFI_SENDER = "48600100200"
 MPROFI_RECIPIENT = "500100200"
 FAREWELL = "Wypisano. Odpisz START, aby wrócić."
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_test_pki(tmp_path_factory.mktemp("mprofi-pki"))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import config_with, make_test_pki, queue_item, queue_items
+from conftest import config_with, queue_item, queue_items
 from helpers import api_call, metric, scrape
 from sms_provider import SMSProvider
 from smtp_sink import SMTPSink
@@ -41,11 +41,6 @@ name = "hr"
 token = "{VACATION}"
 scopes = ["vacation"]
 """
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_test_pki(tmp_path_factory.mktemp("notify-pki"))
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ LIST = "+48500100200"
 NUMBER = "+48600100200"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_test_pki(tmp_path_factory.mktemp("sms-pki"))
-
-
 @pytest.fixture
 def provider_factory(pki):
     made = []

@@ -160,20 +160,6 @@ def test_rfc7208_suite(scenario_dns, index, name, test):
 # Our own cases.
 # ---------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def make_dns():
-    servers = []
-
-    def factory(zones):
-        server = DNSServer(zones).start()
-        servers.append(server)
-        return server
-
-    yield factory
-    for server in servers:
-        server.stop()
-
-
 def character_strings(text: str, size=255) -> list:
     """One TXT record's text cut into character-strings (cuts may fall inside a term: the reader
     joins them without a separator)."""
