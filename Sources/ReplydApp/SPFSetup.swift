@@ -20,6 +20,6 @@ extension Configuration {
 
     var spfDescription: String {
         replies.requireSPF == .off ? "off (replies.require_spf = \"off\")"
-            : "checked for every message; replies need \(replies.requireSPF == .pass ? "pass" : "anything but fail") (resolver \(delivery.resolver ?? "/etc/resolv.conf"))"
+            : "checked for every message; replies need \(replies.requireSPF == .pass ? "pass" : "pass, neutral, softfail or none") (resolver \(delivery.resolver ?? "/etc/resolv.conf"))"
     }
 }

@@ -133,6 +133,12 @@ import Testing
         let neutral = SPFResult(code: .neutral, identity: .mailfrom, domain: "example.com", detail: "")
         #expect(SPFRequirement.off.refusal(fail) == nil)
         #expect(SPFRequirement.notFail.refusal(fail) != nil && SPFRequirement.notFail.refusal(neutral) == nil)
+        for code in [SPFResult.Code.permerror, .temperror] {
+            #expect(SPFRequirement.notFail.refusal(SPFResult(code: code, identity: .mailfrom, domain: "example.com", detail: "")) != nil)
+        }
+        for code in [SPFResult.Code.softfail, .none, .pass] {
+            #expect(SPFRequirement.notFail.refusal(SPFResult(code: code, identity: .mailfrom, domain: "example.com", detail: "")) == nil)
+        }
         #expect(SPFRequirement.pass.refusal(neutral) != nil && SPFRequirement.pass.refusal(nil) != nil)
     }
 

@@ -45,11 +45,11 @@ def spf_of(server, message_id):
     return next(entry for entry in log_entries(server) if entry["id"] == message_id)["spf"]
 
 
-def test_default_not_fail_answers_everyone_but_forged_senders(make_server, dns):
+def test_default_not_fail_answers_everyone_but_forged_or_unverifiable_senders(make_server, dns):
     server = start(make_server, dns)
-    assert "spf:      checked for every message; replies need anything but fail" in "".join(server.output)
+    assert "spf:      checked for every message; replies need pass, neutral, softfail or none" in "".join(server.output)
     expected = {"ewa@allowed.test": ("pass", True), "x@forged.test": ("fail", False), "y@soft.test": ("softfail", True),
-                "z@broken.test": ("permerror", True), "w@nopolicy.test": ("none", True), "v@silent.test": ("temperror", True)}
+                "z@broken.test": ("permerror", False), "w@nopolicy.test": ("none", True), "v@silent.test": ("temperror", False)}
     ids = {sender: send(server, sender) for sender in expected}
     for sender, (result, answered) in expected.items():
         spf = spf_of(server, ids[sender])
@@ -63,6 +63,9 @@ def test_default_not_fail_answers_everyone_but_forged_senders(make_server, dns):
     assert not check["passed"] and "forged" in check["detail"]
     assert spf_of(server, ids["x@forged.test"])["explanation"] == "127.0.0.1 is not a mail server of forged.test"
     assert "ip4:127.0.0.0/8" in spf_of(server, ids["ewa@allowed.test"])["detail"]
+    # A broken policy or a check that could not finish is not answered either, each with its reason.
+    assert "policy is broken" in next(c for c in only_decision(server, ids["z@broken.test"])["checks"] if c["rule"] == "spf-not-allowed")["detail"]
+    assert "did not finish" in next(c for c in only_decision(server, ids["v@silent.test"])["checks"] if c["rule"] == "spf-not-allowed")["detail"]
     # A name server that never answers costs the message spf_timeout, not its acceptance.
     assert "no result within" in spf_of(server, ids["v@silent.test"])["detail"] or "no answer" in spf_of(server, ids["v@silent.test"])["detail"]
     # The text log has the column too; explain shows the rule.

@@ -380,7 +380,9 @@ extension SPFResult {
 public enum SPFRequirement: String, Sendable, Equatable, CaseIterable {
     /// SPF is not checked.
     case off
-    /// Anyone but a sender whose domain says this client may not send for it (fail).
+    /// Anyone but a sender whose domain says this client may not send for it (fail), whose policy
+    /// cannot be read (permerror), or whose check could not finish (temperror): when in doubt a
+    /// gateway does not answer, as an answer to a forged sender is backscatter.
     case notFail = "not-fail"
     /// Only senders whose domain permits this client (pass).
     case pass
@@ -389,7 +391,14 @@ public enum SPFRequirement: String, Sendable, Equatable, CaseIterable {
     public func refusal(_ result: SPFResult?) -> String? {
         switch self {
         case .off: return nil
-        case .notFail: return result?.code == .fail ? "SPF fail for \(result!.domain): the sender address is forged" : nil
+        case .notFail:
+            guard let result else { return nil }
+            switch result.code {
+            case .fail: return "SPF fail for \(result.domain): the sender address is forged"
+            case .permerror: return "SPF permerror for \(result.domain): its policy is broken, so the sender cannot be trusted (\(result.detail))"
+            case .temperror: return "SPF temperror for \(result.domain): the check did not finish (\(result.detail))"
+            case .pass, .neutral, .softfail, .none: return nil
+            }
         case .pass:
             guard let result else { return "SPF was not checked" }
             return result.code == .pass ? nil : "SPF \(result.code.rawValue) for \(result.domain), require_spf = \"pass\""
