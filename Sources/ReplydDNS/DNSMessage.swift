@@ -1,3 +1,5 @@
+import ReplydCore
+
 /// The part of DNS (RFC 1035) replyd needs: queries for A, AAAA, MX, TXT and PTR, and answers read
 /// with their names compressed or not, CNAMEs included. Pure: bytes in, records out, linear in the
 /// message (a compression pointer may only point before where the name was read so far).
@@ -121,8 +123,9 @@ public enum DNSMessage {
             case RecordType.a.rawValue where length == 4:
                 answers.append(Record(name: owner, type: type, ttl: ttl, data: .address(bytes[data..<data + 4].map(String.init).joined(separator: "."))))
             case RecordType.aaaa.rawValue where length == 16:
-                let groups = stride(from: data, to: data + 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-                answers.append(Record(name: owner, type: type, ttl: ttl, data: .address(groups.joined(separator: ":"))))
+                // RFC 5952 text ("2001:db8::1"), as logs and the queue show addresses.
+                let address = IPAddress(bytes: Array(bytes[data..<data + 16]))?.description ?? ""
+                answers.append(Record(name: owner, type: type, ttl: ttl, data: .address(address)))
             case RecordType.txt.rawValue:
                 var strings: [[UInt8]] = []
                 var at = data

@@ -111,7 +111,7 @@ public struct Deliverer: Sendable {
 
     func attempt(_ item: OutboundItem, host: String, port: Int, tls: DeliveryRoute.TLSMode,
                  credentials: (String, String)?, tlsName: String? = nil) async -> DeliveryOutcome {
-        let label = "\(host):\(port)"
+        let label = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let name = tlsName ?? host
         let key = SessionCache.Key(host: host, port: port, tls: tls, tlsName: name, username: credentials?.0)
         // A cached session first. One the server gave up on meanwhile fails before anything of this

@@ -619,6 +619,19 @@ def test_mx_without_mx_records_uses_the_domain_itself(make_server, make_sink, ma
     assert dns.asked("klient.test", "A") >= 1, dns.queries
 
 
+def test_mx_host_with_only_an_ipv6_address(make_server, make_sink, make_dns, pki):
+    # The MX host has an AAAA record and no A record: the reply goes over IPv6.
+    sink = make_sink(cert=pki["leaf"], key=pki["leaf_key"], host="::1")
+    dns = make_dns({"klient.test": {"MX": [(10, "mx6.klient.test")]}, "mx6.klient.test": {"AAAA": ["::1"]}})
+    server = start_server(make_server, mx_config(dns, sink.port))
+    queued = queue_reply(server)
+    sent = wait_sent(server, queued["id"])
+    (message,) = sink.wait_messages(1)
+    assert message.data == queued["data"]
+    assert sent["remote_host"] == f"[::1]:{sink.port}", sent
+    assert dns.asked("mx6.klient.test", "AAAA") >= 1, dns.queries
+
+
 def test_mx_nxdomain_is_a_permanent_failure(make_server, make_sink, make_dns):
     sink = make_sink()
     dns = make_dns(mx_zones("other.test"))  # klient.test does not exist
