@@ -23,7 +23,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "ReplydCore", dependencies: [.product(name: "Mustache", package: "swift-mustache")],
-                swiftSettings: strict),
+                resources: [.embedInCode("Resources/notification-email.html")], swiftSettings: strict),
         .target(name: "ReplydConfig", dependencies: ["ReplydCore", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: strict),
         .target(name: "ReplydSMS", swiftSettings: strict),
