@@ -103,19 +103,31 @@ import Testing
     }
 
     @Test func aSlowDeliveryKeepsItsLeaseAndIsNotHandedOutTwice() async throws {
+        // The worker's clock is the test's: it moves on only after a renewal has been recorded, so the
+        // delivery outlasts its lease several times over without the test depending on scheduling.
+        // Were renewals missing, the wait gives up, the clock passes the lease, and the item is claimed twice.
+        let start = Date()
+        let now = Mutex(start)
         let queue = MemoryOutboundQueue()
-        let id = queue.add(recipient: "ewa@klient.pl", due: Date())
+        let id = queue.add(recipient: "ewa@klient.pl", due: start)
         let calls = Mutex(0)
-        let worker = DeliveryWorker(queue: queue, options: options(lease: .milliseconds(900)), logger: Logger(label: "test")) { _ in
+        let worker = DeliveryWorker(queue: queue, options: options(lease: .milliseconds(300)), logger: Logger(label: "test"),
+                                    clock: { now.withLock { $0 } }) { _ in
             calls.withLock { $0 += 1 }
-            // Longer than the lease: only the renewals keep the item from being claimed again.
-            try? await Task.sleep(for: .milliseconds(2_000))
+            for _ in 0..<4 {
+                let seen = queue.renewals.withLock { $0.count }
+                for _ in 0..<250 where queue.renewals.withLock({ $0.count }) == seen {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                now.withLock { $0 = $0.addingTimeInterval(0.2) }
+                try? await Task.sleep(for: .milliseconds(30))
+            }
             return .delivered(host: "mx", code: 250, detail: "ok", tlsVersion: nil)
         }
         try await run(worker) { queue.entry(id)?.status == "sent" }
         #expect(queue.entry(id)?.status == "sent")
         #expect(calls.withLock { $0 } == 1)
-        #expect(queue.renewals.withLock { $0 }.contains { $0.0 == [id] })
+        #expect(queue.renewals.withLock { $0 }.filter { $0.0 == [id] }.count >= 4)
     }
 
     @Test func anItemForABusyDestinationIsGivenBackAndSentAfterwards() async throws {
