@@ -172,8 +172,10 @@ public final class DeliveryWorker: Service, Sendable {
         let interval = options.lease / 3
         var lastRenewal = ContinuousClock.now
         while true {
-            // Short naps, so shutdown is never held up by a long lease.
-            try? await Task.sleep(for: min(interval, .milliseconds(500)))
+            // Short naps, so shutdown is never held up by a long lease, ending when the renewal is due
+            // (naps of a fixed length would renew only on their multiples: a 2 s lease every 1 s, not 667 ms).
+            let untilDue = interval - (ContinuousClock.now - lastRenewal)
+            try? await Task.sleep(for: max(.milliseconds(1), min(untilDue, .milliseconds(500))))
             let (ids, stopping) = state.withLock { (Array($0.deliveringIDs), $0.stopping) }
             if stopping && ids.isEmpty { return }
             guard ContinuousClock.now - lastRenewal >= interval else { continue }

@@ -80,10 +80,11 @@ public final class MemoryOutboundQueue: OutboundQueue {
 
     public func renew(_ ids: [Int64], owner: String, until: Date) async throws {
         guard !ids.isEmpty else { return }
-        renewals.withLock { $0.append((ids.sorted(), until)) }
         entries.withLock { entries in
             for id in ids where entries[id]?.leaseOwner == owner { entries[id]?.leaseUntil = until }
         }
+        // Recorded once in force, so a test that waits for the record sees the renewed lease.
+        renewals.withLock { $0.append((ids.sorted(), until)) }
     }
 
     public func release(_ id: Int64, owner: String) async throws {

@@ -37,7 +37,9 @@ def test_connection_cap_refuses_with_503_and_frees_slots(make_server):
     server = make_server(config_with(http={"max_connections": 4, "idle_timeout": "60s"}))
     held = [http_socket(server) for _ in range(4)]
     try:
-        time.sleep(0.3)  # accepted and counted
+        for sock in held:  # each answered, so accepted and counted, before the extra one comes
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(1024).startswith(b"HTTP/1.1 200")
         extra = http_socket(server)
         answer = read_all(extra)
         extra.close()

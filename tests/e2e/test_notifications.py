@@ -237,7 +237,8 @@ def test_minimum_gap_per_customer(make_server):
     assert timedelta(minutes=59) < gap <= timedelta(hours=1, seconds=1)
     assert second["deliveries"][0]["status"] == "pending"
     other = notify(server, "G-3", "confirmed", customer={"name": "Ewa", "phone": "+48600999888"})[1]
-    assert other["notes"] == [] and datetime.fromisoformat(other["send_at"]) <= datetime.fromisoformat(second["requested_at"]) + timedelta(seconds=1)
+    # Another customer is not held back: sent at once (its own request time, whatever the machine's pace).
+    assert other["notes"] == [] and datetime.fromisoformat(other["send_at"]) <= datetime.fromisoformat(other["requested_at"]) + timedelta(seconds=1)
 
 
 def test_quiet_hours_queue_until_the_window_opens(make_server, pki, provider):

@@ -127,9 +127,19 @@ def scenario_dns():
         server.stop()
 
 
+def dns_timeout(dns) -> str:
+    """Short only where the zone has queries that time out (they cost it, twice); elsewhere generous, so a
+    slow answer from the Python DNS thread on a loaded machine never turns a verdict into temperror."""
+    has_timeouts = any(
+        value in ("TIMEOUT", "IGNORE") or (isinstance(value, list) and any(
+            entry == "TIMEOUT" or (isinstance(entry, tuple) and entry[1] == "TIMEOUT") for entry in value))
+        for value in dns.zones.values())
+    return DNS_TIMEOUT if has_timeouts else "2s"
+
+
 def check_sender(dns, host, mailfrom, helo) -> dict:
     command = [str(BINARY), "check-sender", "--ip", host, "--from", mailfrom, "--helo", helo,
-               "--resolver", dns.address, "--dns-timeout", DNS_TIMEOUT, "--json"]
+               "--resolver", dns.address, "--dns-timeout", dns_timeout(dns), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     verdict = json.loads(done.stdout)

@@ -31,7 +31,7 @@ def dns():
 
 
 def start(make_server, dns, **replies):
-    server = make_server(config_with(delivery={"resolver": dns.address}, smtp={"spf_timeout": "1s"},
+    server = make_server(config_with(delivery={"resolver": dns.address}, smtp={"spf_timeout": "5s"},
                                      replies={"max_per_hour": 1000, **replies}))
     set_vacation(server, MAILBOX, "Jestem na urlopie.\n")
     return server
