@@ -53,7 +53,7 @@ struct SQLiteReplyTransaction: ReplyTransaction {
 
     func vacationReplies(mailbox: String, since: Date) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM outbound WHERE mailbox = ? AND created_at > ?"),
-                         arguments: [mailbox, since]) ?? 0
+                         arguments: [mailbox, since.storedText]) ?? 0
     }
 
     func mailSubscription(list: String, address: String) throws -> SubscriptionStatus? {
@@ -114,7 +114,7 @@ struct SQLiteReplyTransaction: ReplyTransaction {
                 tls_version, size, message_id, from_header, to_header, cc_header, subject,
                 auto_submitted, precedence, list_id, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation, trace)
             VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [message.receivedAt, message.envelopeSender, message.remoteAddress, message.helo,
+            """).execute(arguments: [message.receivedAt.storedText, message.envelopeSender, message.remoteAddress, message.helo,
                                      message.tlsVersion, message.size, message.messageID, message.from, message.to,
                                      message.cc, message.subject, message.autoSubmitted, message.precedence, message.listID,
                                      message.spf?.code.rawValue, message.spf?.identity.rawValue, message.spf?.domain,
@@ -167,17 +167,18 @@ struct SQLiteReplyTransaction: ReplyTransaction {
             INSERT INTO reply_history (mailbox, sender, response_id, last_reply_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (mailbox, sender, response_id) DO UPDATE SET last_reply_at = excluded.last_reply_at
             WHERE reply_history.last_reply_at <= ?
-            """).execute(arguments: [key.mailbox, key.sender, key.responseID, now, now.addingTimeInterval(-period)])
+            """).execute(arguments: [key.mailbox, key.sender, key.responseID, now.storedText,
+                                     now.addingTimeInterval(-period).storedText])
         return db.changesCount == 1
     }
 
     func recordDecision(_ decision: RecordedDecision, message: Int64, outbound: Int64?) throws {
-        let checks = String(decoding: try JSONEncoder().encode(decision.checks), as: UTF8.self)
+        let checks = RuleCheck.json(decision.checks)
         try db.cachedStatement(sql: """
             INSERT INTO decision (message, recipient, mailbox, action, reason, checks, outbound, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [message, decision.recipient, decision.mailbox, decision.reason == nil ? "reply" : "suppress",
-                                     decision.reason, checks, outbound, decision.at])
+                                     decision.reason, checks, outbound, decision.at.storedText])
     }
 
     func enqueue(_ message: OutboundMessage) throws -> Int64 {
@@ -187,7 +188,7 @@ struct SQLiteReplyTransaction: ReplyTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
             """).execute(arguments: [message.channel.rawValue, message.kind, message.inboundMail, message.mailbox, message.listKey,
                                      message.intent, message.notification, message.envelopeFrom, message.recipient, message.subject,
-                                     Data(message.data), message.createdAt, message.dueAt])
+                                     Data(message.data), message.createdAt.storedText, message.dueAt.storedText])
         return db.lastInsertedRowID
     }
 

@@ -28,8 +28,9 @@ public struct InboundMessage: Sendable, Equatable {
     /// The host that accepted it (the trace's "by"); nil when it did not come over SMTP.
     public var receivedBy: String?
 
-    /// The Received (and Received-SPF) fields for this message (RFC 5321 4.4), or nil.
-    public var traceFields: String? { receivedBy.map { TraceFields.fields(for: self, by: $0) } }
+    /// The Received (and Received-SPF) fields for this message (RFC 5321 4.4), or nil. Written once, when
+    /// the message is built on the connection's task, so the store's single writer only copies them.
+    public private(set) var traceFields: String?
 
     public init(received: ReceivedMessage, receivedAt: Date) {
         let headers = HeaderFields.parse(received.data)
@@ -55,5 +56,6 @@ public struct InboundMessage: Sendable, Equatable {
         spf = received.spf
         esmtp = received.esmtp
         receivedBy = received.receivedBy
+        traceFields = received.receivedBy.map { TraceFields.fields(for: self, by: $0) }
     }
 }

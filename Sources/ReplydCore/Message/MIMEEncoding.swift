@@ -153,14 +153,13 @@ public enum MIMEEncoding {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// RFC 5322 date, e.g. `Wed, 25 Nov 2026 14:03:00 +0000`.
+    /// RFC 5322 date, e.g. `Wed, 25 Nov 2026 14:03:00 +0000`. Every accepted message's trace and every
+    /// reply carry one: `UTCDateParts` is integer arithmetic, a `Calendar` cost far more.
     public static func date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
-        return "\(days[(c.weekday ?? 1) - 1]), \(c.day ?? 1) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+        let d = UTCDateParts(date)
+        return "\(weekdays[d.weekday]), \(d.day) \(months[d.month - 1]) \(d.year) "
+            + "\(UTCDateParts.padded(d.hour, 2)):\(UTCDateParts.padded(d.minute, 2)):\(UTCDateParts.padded(d.second, 2)) +0000"
     }
 }

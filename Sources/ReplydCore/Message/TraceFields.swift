@@ -24,11 +24,21 @@ public enum TraceFields {
         return lines.joined(separator: "\r\n")
     }
 
-    /// Visible ASCII without the characters that would end a comment, an address or the field.
+    /// Visible ASCII without the characters that would end a comment, an address or the field, from
+    /// the first 255 code points.
     static func safe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(255).filter {
-            $0.value > 0x20 && $0.value < 0x7F && !"()<>;\\".unicodeScalars.contains($0)
-        }))
+        var kept: [UInt8] = []
+        for scalar in text.unicodeScalars.prefix(255) {
+            let value = scalar.value
+            guard value > 0x20, value < 0x7F else { continue }
+            switch UInt8(value) {
+            case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ";"), UInt8(ascii: "\\"):
+                continue
+            default:
+                kept.append(UInt8(value))
+            }
+        }
+        return String(decoding: kept, as: UTF8.self)
     }
 
     /// Both fields, CRLF-separated, for a message as received.

@@ -371,7 +371,16 @@ extension SPFResult {
         case .temperror: "error in processing during lookup of \(who)"
         case .permerror: "\(who) publishes a broken SPF policy"
         }
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func quoted(_ text: String) -> String {
+            // By code point, not Character: a backslash followed by a combining mark is one Character.
+            var out = String.UnicodeScalarView([UnicodeScalar(0x22)])
+            for scalar in text.unicodeScalars {
+                if scalar == "\\" || scalar == "\"" { out.append("\\") }
+                out.append(scalar)
+            }
+            out.append("\"")
+            return String(out)
+        }
         return "\(code.rawValue) (\(receiver): \(comment)) client-ip=\(ip); envelope-from=\(quoted(sender)); helo=\(quoted(helo)); identity=\(identity.rawValue); receiver=\(receiver);"
     }
 }
