@@ -1,6 +1,7 @@
 """What the benchmark scripts share: finding the replyd binary and its build type, machine and
 process CPU accounting, percentiles and ratios, the lenient E.164 form, child-process hygiene and
-installing a reference's Python package. Python 3.11 standard library only."""
+installing a reference's Python package, and a local DNS server that publishes the senders' SPF
+records. Python 3.11 standard library only."""
 from __future__ import annotations
 
 import math
@@ -131,3 +132,18 @@ def ensure_package(module: str, tool: str, install: bool, pip_name: str | None =
         except ImportError:
             sys.exit(f"{tool}: could not install {pip_name}; install it with: python3 -m pip install {pip_name}")
     return getattr(imported, "__version__", "?")
+
+
+_SPF_DNS: list = []
+
+
+def spf_dns(domains) -> str:
+    """HOST:PORT of a local DNS server (tests/e2e/dns_server.py, started once per process) on which each
+    of `domains` publishes `v=spf1 ip4:127.0.0.0/8 -all`: replyd's SPF check (on by default) then runs
+    in full and passes for the benchmark's loopback senders, instead of asking the machine's resolver
+    about made-up domains. Every other name is NXDOMAIN."""
+    if not _SPF_DNS:
+        sys.path.insert(0, str(REPO / "tests" / "e2e"))
+        from dns_server import DNSServer  # noqa: PLC0415 - only the benchmarks that check SPF need it
+        _SPF_DNS.append(DNSServer({domain: {"TXT": ["v=spf1 ip4:127.0.0.0/8 -all"]} for domain in domains}).start())
+    return _SPF_DNS[0].address
