@@ -33,6 +33,15 @@ struct EncodingFastPathTests {
         #expect(MIMEEncoding.date(Date(timeIntervalSince1970: 1_796_573_180)) == "Sun, 6 Dec 2026 16:06:20 +0000")
     }
 
+    @Test func iso8601AgreesWithTheFormatStyle() {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [0, 0.999, 59.9999, 951_782_400, 4_107_542_399.9999].map(Date.init(timeIntervalSince1970:))
+        for _ in 0..<2_000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0...7_000_000_000, using: &generator))) }
+        for date in dates {
+            #expect(VacationPolicy.iso(date) == date.formatted(Date.ISO8601FormatStyle()), "\(date.timeIntervalSince1970)")
+        }
+    }
+
     @Test func ruleChecksReadBackAsWritten() throws {
         let awkward = "\"quoted\" back\\slash /slash\n\r\t\u{0}\u{1}\u{1F}\u{7F} zażółć 🙂 \u{2028}"
         let checks = [RuleCheck(rule: .nullSender, passed: true, detail: awkward),

@@ -39,6 +39,12 @@ public struct UTCDateParts: Sendable, Equatable {
         weekday = Int(Self.floorDivide(days + 4, 7).1)  // 1970-01-01 was a Thursday
     }
 
+    /// `2026-12-06T16:06:20Z` (RFC 3339 in UTC, whole seconds).
+    public var iso8601: String {
+        let p = Self.padded
+        return "\(p(year, 4))-\(p(month, 2))-\(p(day, 2))T\(p(hour, 2)):\(p(minute, 2)):\(p(second, 2))Z"
+    }
+
     /// `value` in decimal, zero-padded on the left to `width` digits.
     public static func padded(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
