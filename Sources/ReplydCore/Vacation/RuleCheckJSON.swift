@@ -8,11 +8,9 @@ extension RuleCheck {
         out.reserveCapacity(checks.count * 96)
         for (index, check) in checks.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array(#"{"rule":"#.utf8)
+            out.append(contentsOf: #"{"rule":"#.utf8)
             appendString(check.rule.rawValue, to: &out)
-            out += Array(#","passed":"#.utf8)
-            out += Array((check.passed ? "true" : "false").utf8)
-            out += Array(#","detail":"#.utf8)
+            out.append(contentsOf: check.passed ? #","passed":true,"detail":"#.utf8 : #","passed":false,"detail":"#.utf8)
             appendString(check.detail, to: &out)
             out.append(UInt8(ascii: "}"))
         }
@@ -23,8 +21,14 @@ extension RuleCheck {
     /// A JSON string (RFC 8259 7): quotation mark, reverse solidus and the control characters escaped,
     /// everything else as its UTF-8.
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
+        // Most details need no escape at all: copied in one go.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
