@@ -134,16 +134,17 @@ def ensure_package(module: str, tool: str, install: bool, pip_name: str | None =
     return getattr(imported, "__version__", "?")
 
 
-_SPF_DNS: list = []
+_LOCAL_DNS: dict = {}
 
 
-def spf_dns(domains) -> str:
-    """HOST:PORT of a local DNS server (tests/e2e/dns_server.py, started once per process) on which each
-    of `domains` publishes `v=spf1 ip4:127.0.0.0/8 -all`: replyd's SPF check (on by default) then runs
-    in full and passes for the benchmark's loopback senders, instead of asking the machine's resolver
-    about made-up domains. Every other name is NXDOMAIN."""
-    if not _SPF_DNS:
+def spf_dns(domains=()) -> str:
+    """HOST:PORT of a local DNS server (tests/e2e/dns_server.py, one per set of domains and process) on
+    which each of `domains` publishes `v=spf1 ip4:127.0.0.0/8 -all`: replyd's SPF check (on by default)
+    then runs in full and passes for the benchmark's loopback senders, instead of asking the machine's
+    resolver about made-up domains. Every other name is NXDOMAIN (with no domains, every name)."""
+    key = tuple(sorted(set(domains)))
+    if key not in _LOCAL_DNS:
         sys.path.insert(0, str(REPO / "tests" / "e2e"))
-        from dns_server import DNSServer  # noqa: PLC0415 - only the benchmarks that check SPF need it
-        _SPF_DNS.append(DNSServer({domain: {"TXT": ["v=spf1 ip4:127.0.0.0/8 -all"]} for domain in domains}).start())
-    return _SPF_DNS[0].address
+        from dns_server import DNSServer  # noqa: PLC0415 - only the benchmarks that run replyd need it
+        _LOCAL_DNS[key] = DNSServer({domain: {"TXT": ["v=spf1 ip4:127.0.0.0/8 -all"]} for domain in key}).start()
+    return _LOCAL_DNS[key].address
