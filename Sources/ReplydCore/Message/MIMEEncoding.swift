@@ -159,7 +159,7 @@ public enum MIMEEncoding {
         let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let d = UTCDateParts(date)
-        return "\(weekdays[d.weekday]), \(d.day) \(months[d.month - 1]) \(d.year) "
-            + "\(UTCDateParts.padded(d.hour, 2)):\(UTCDateParts.padded(d.minute, 2)):\(UTCDateParts.padded(d.second, 2)) +0000"
+        let p = UTCDateParts.padded
+        return "\(weekdays[d.weekday]), \(d.day) \(months[d.month - 1]) \(d.year) \(p(d.hour, 2)):\(p(d.minute, 2)):\(p(d.second, 2)) +0000"
     }
 }
