@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure core: message model, header parsing, the SMTP protocol state machine, the reply policy
@@ -55,6 +56,15 @@ let package = Package(
             name: "ReplydStore",
             dependencies: ["ReplydCore", "ReplydPipeline", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL store (several nodes on one database): the same protocols as SQL for
+        // PostgreSQL, over postgres-nio's connection pool, with versioned migrations under an advisory lock.
+        .target(
+            name: "ReplydPostgres",
+            dependencies: ["ReplydCore", "ReplydPipeline", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
         // The SMTP listener: SwiftNIO sockets and STARTTLS around the core state machine.
@@ -131,7 +141,7 @@ let package = Package(
         .target(
             name: "ReplydApp",
             dependencies: [
-                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore", "ReplydSMTP", "ReplydDNS", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
+                "ReplydCore", "ReplydConfig", "ReplydPipeline", "ReplydStore", "ReplydPostgres", "ReplydSMTP", "ReplydDNS", "ReplydDelivery", "ReplydSMS", "ReplydAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -172,6 +182,7 @@ let package = Package(
         .testTarget(name: "ReplydConfigTests", dependencies: ["ReplydConfig", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydPipelineTests", dependencies: ["ReplydPipeline", "ReplydStore", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydStoreTests", dependencies: ["ReplydStore", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
+        .testTarget(name: "ReplydPostgresTests", dependencies: ["ReplydPostgres", "ReplydPipeline", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydSMSTests", dependencies: ["ReplydSMS", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydDNSTests", dependencies: ["ReplydDNS", "ReplydTesting"], swiftSettings: strict),
         .testTarget(name: "ReplydTestingTests", dependencies: ["ReplydTesting"], swiftSettings: strict),

@@ -21,8 +21,8 @@ struct ContactsCommand: AsyncParsableCommand {
                 printError("\(address): not an e-mail address or +E.164 phone number")
                 throw ExitCode(1)
             }
-            let store = try common.openStore(try common.loadConfig().configuration)
-            try await store.addContacts(owner: owner, [(normalized, name)], at: Date())
+            let store = try await common.openStore(try common.loadConfig().configuration)
+            _ = try await store.addContacts(owner: owner, [(normalized, name)], at: Date())
             try store.close()
             print("contact \(normalized) added for \(owner.lowercased())")
         }
@@ -36,7 +36,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else { return }
+            guard let store = try await common.storeIfPresent(config) else { return }
             for contact in try await store.contacts(owner: owner, limit: Int.max, offset: 0).items {
                 print(json ? JSONLine.encode(["address": contact.address, "name": contact.name ?? NSNull()] as [String: Any])
                     : "\(contact.address)\(contact.name.map { "  \(LogFormat.sanitize($0))" } ?? "")")
@@ -59,7 +59,7 @@ struct ContactsCommand: AsyncParsableCommand {
             }
             let parsed = ContactsCSV.parse(text)
             for problem in parsed.problems { printError("\(file):\(problem.line): \(problem.message)") }
-            let store = try common.openStore(try common.loadConfig().configuration)
+            let store = try await common.openStore(try common.loadConfig().configuration)
             let count = try await store.addContacts(owner: owner, parsed.contacts.map { ($0.address, $0.name) }, at: Date())
             try store.close()
             print("imported \(count) contacts for \(owner.lowercased()); \(parsed.problems.count) rows skipped")

@@ -15,7 +15,7 @@ struct ExplainCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let store = try common.openExistingStore(try common.loadConfig().configuration)
+        let store = try await common.openExistingStore(try common.loadConfig().configuration)
         if json {
             guard let explanation = try await AdminReports(store: store).explanation(message: id) else {
                 printError("no message with ID \(id)")

@@ -22,7 +22,7 @@ struct LogCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.loadConfig().configuration
-        let store = try common.openExistingStore(config)
+        let store = try await common.openExistingStore(config)
         let rows = try await store.recentInbound(limit: limit)
         if json {
             for row in rows { print(LogFormat.json(row)) }

@@ -35,7 +35,7 @@ struct MailListCommand: AsyncParsableCommand {
             }
             let list = MailList(address: listAddress, name: name, welcome: welcome, farewell: farewell,
                                 help: help, keywords: try words.keywords())
-            let store = try common.openStore(config)
+            let store = try await common.openStore(config)
             try await store.setMailList(list, at: Date())
             try store.close()
             print("mail list \(name) set at \(list.address)")
@@ -52,7 +52,7 @@ struct MailListCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else {
+            guard let store = try await common.storeIfPresent(config) else {
                 print("no mail lists")
                 return
             }

@@ -2,24 +2,26 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
-import ReplydStore
+import ReplydCore
 
 /// `/metrics` in the Prometheus text format. Counters and the commit-latency histogram are fed by
 /// swift-metrics where things happen; the queue gauges are read from the store at scrape time, so
 /// they are right even for work done by another process.
 struct MetricsEndpoint: Sendable {
     let registry: PrometheusCollectorRegistry
-    let store: SQLiteStore
+    let store: any AdminStore
 
     /// Installs Prometheus as the process's metrics backend. Once per process.
-    static func bootstrap(store: SQLiteStore) -> MetricsEndpoint {
+    static func bootstrap(store: any AdminStore) -> MetricsEndpoint {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // Commits are fsyncs: milliseconds, not the default buckets' seconds.
-        factory.durationHistogramBuckets["replyd_sqlite_commit_seconds"] = [
-            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
-        ]
+        for backend in ["sqlite", "postgres"] {
+            factory.durationHistogramBuckets["replyd_\(backend)_commit_seconds"] = [
+                .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+            ]
+        }
         MetricsSystem.bootstrap(factory)
         return MetricsEndpoint(registry: registry, store: store)
     }

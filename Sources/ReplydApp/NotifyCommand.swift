@@ -21,7 +21,7 @@ struct NotifyCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try common.loadConfig().configuration
             let (request, setup) = try notification.request(config)
-            let store = try common.openStore(config)
+            let store = try await common.openStore(config)
             defer { try? store.close() }
             let outcome = try await MessagePipeline(store: store, engine: nil).notify(request, setup: setup, at: Date())
             if case .duplicateNotification(let previous) = outcome.inbound {
@@ -41,7 +41,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else {
+            guard let store = try await common.storeIfPresent(config) else {
                 print("no notifications for order \(order)")
                 return
             }

@@ -18,7 +18,7 @@ struct PruneCommand: AsyncParsableCommand {
             printError("nothing to do: storage.retention_days is 0 (keep everything); pass --days N")
             throw ExitCode(1)
         }
-        let store = try common.openStore(config)
+        let store = try await common.openStore(config)
         let result = try await store.pruneRaw(receivedBefore: Date().addingTimeInterval(-Double(keep) * 86_400))
         try store.close()
         print("pruned the raw content of \(result.messages) messages older than \(keep) days")

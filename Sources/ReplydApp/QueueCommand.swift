@@ -19,7 +19,7 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else {
+            guard let store = try await common.storeIfPresent(config) else {
                 print(json ? "" : "queue is empty")
                 return
             }
@@ -63,7 +63,7 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let store = try common.openExistingStore(try common.loadConfig().configuration)
+            let store = try await common.openExistingStore(try common.loadConfig().configuration)
             if json, let item = try await AdminReports(store: store).queueItem(id: id) {
                 print(try AdminReports.json(item))
                 return
@@ -89,7 +89,7 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let store = try common.openStore(try common.loadConfig().configuration)
+            let store = try await common.openStore(try common.loadConfig().configuration)
             switch try await store.retryNow(id, at: Date()) {
             case .done: break
             case .notFound:
@@ -109,7 +109,7 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let store = try common.openStore(try common.loadConfig().configuration)
+            let store = try await common.openStore(try common.loadConfig().configuration)
             switch try await store.drop(id, at: Date()) {
             case .done: break
             case .notFound:

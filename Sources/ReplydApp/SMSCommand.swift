@@ -38,7 +38,7 @@ struct SMSCommand: AsyncParsableCommand {
             let form = SMSListForm(name: name, welcome: welcome, farewell: farewell, help: help, autoreply: autoreply,
                                    subscribersOnly: subscribersOnly, transliterate: transliterate, days: days,
                                    optOutWords: Array(keywords.optOut), optInWords: Array(keywords.optIn), helpWords: Array(keywords.help))
-            let store = try common.openStore(config)
+            let store = try await common.openStore(config)
             let list: SMSList
             switch form.validate(number: normalized, prefix: prefix, lists: try await store.smsLists()) {
             case .success(let valid): list = valid
@@ -66,7 +66,7 @@ struct SMSCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else {
+            guard let store = try await common.storeIfPresent(config) else {
                 print("no sms lists")
                 return
             }
@@ -86,7 +86,7 @@ struct SMSCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else { return }
+            guard let store = try await common.storeIfPresent(config) else { return }
             for sms in try await store.recentSMS(limit: limit) {
                 if json {
                     print(JSONLine.encode([
@@ -112,7 +112,7 @@ struct SMSCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else { return }
+            guard let store = try await common.storeIfPresent(config) else { return }
             let subscriptions = try await store.smsSubscriptions(number: number)
             if subscriptions.isEmpty && !json { print("\(number) is on no list") }
             for subscription in subscriptions {

@@ -9,6 +9,7 @@ import ReplydAPI
 import ReplydDelivery
 import ReplydSMS
 import ReplydSMTP
+import ReplydPostgres
 import ReplydStore
 import ServiceLifecycle
 import Synchronization
@@ -64,15 +65,26 @@ struct ServeCommand: AsyncParsableCommand {
         let databasePath = common.databasePath(config)
         let spoolDirectory = ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("spool")
         let descriptors = DescriptorLimit.raise()
-        let store: SQLiteStore
+        let store: any StoreBackend
         let tls: TLSSetup?
         do {
             try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
-            store = try SQLiteStore(path: databasePath)
             tls = try TLSSetup.make(config.tls, hostname: config.server.hostname)
         } catch {
             printError("replyd: cannot start: \(error)")
             throw ExitCode(1)
+        }
+        switch config.storage.backend {
+        case .sqlite:
+            do {
+                store = try SQLiteStore(path: databasePath)
+            } catch {
+                printError("replyd: cannot start: \(error)")
+                throw ExitCode(1)
+            }
+        case .postgres:
+            // Migrates under an advisory lock: nodes started together take turns.
+            store = try await common.openPostgres(config, migrate: true)
         }
 
         // Before anything counts: swift-metrics hands out no-op counters until it is bootstrapped.
@@ -147,7 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
         say("""
             replyd \(ReplydCommand.configuration.version) starting
               config:   \(file.displayName)
-              database: \(databasePath)
+              database: \(store.location)\(config.storage.backend == .postgres ? " (PostgreSQL; spool and state files in \(common.dataDir))" : "")
               tls:      \(tls.map { "certificate \($0.certificatePath)" + ($0.developmentCA.map { ", development CA \($0) (trust it in test clients)" } ?? "") } ?? "disabled")
               domains:  \(config.mail.localDomains.joined(separator: ", "))\(config.mail.catchAll ? " (catch-all)" : " (listed mailboxes only)")
               replies:  \(config.replies.enabled ? "on" : "off (replies.enabled = false)")

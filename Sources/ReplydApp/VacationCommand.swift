@@ -58,7 +58,7 @@ struct VacationCommand: AsyncParsableCommand {
                 Self.report(problems.fields.merging(fileProblems) { _, file in file })
                 throw ExitCode(1)
             }
-            let store = try common.openStore(config)
+            let store = try await common.openStore(config)
             try await store.setVacation(vacation, at: Date())
             try store.close()
             print("vacation reply set for \(vacation.mailbox): \(VacationCommand.describe(vacation))")
@@ -95,7 +95,7 @@ struct VacationCommand: AsyncParsableCommand {
         @Argument(help: "The mailbox address.") var address: String
 
         func run() async throws {
-            let store = try common.openStore(try common.loadConfig().configuration)
+            let store = try await common.openStore(try common.loadConfig().configuration)
             let cleared = try await store.clearVacation(mailbox: address)
             try store.close()
             guard cleared else {
@@ -112,7 +112,7 @@ struct VacationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.loadConfig().configuration
-            guard let store = try common.storeIfPresent(config) else {
+            guard let store = try await common.storeIfPresent(config) else {
                 print("no vacation replies")
                 return
             }

@@ -9,6 +9,14 @@ public enum EnvelopeSender: String, Sendable, Equatable, CaseIterable {
     case mailbox
 }
 
+/// `[storage] backend`.
+public enum StorageBackend: String, Sendable, Equatable, CaseIterable {
+    /// One file on this machine's disk; one node.
+    case sqlite
+    /// A PostgreSQL database several nodes share (`postgres_url`).
+    case postgres
+}
+
 /// `[delivery] mode`.
 public enum DeliveryMode: String, Sendable, Equatable, CaseIterable {
     /// Queue only; nothing leaves.

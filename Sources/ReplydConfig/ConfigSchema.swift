@@ -140,7 +140,17 @@ public enum ConfigSchema {
                 string("shop_name", \.notifications.shopName),
             ],
             "storage": [
+                choice("backend", \.storage.backend),
                 string("database", \.storage.database, validate: { $0.isEmpty ? "must not be empty" : nil }),
+                optionalString("postgres_url", \.storage.postgresURL, validate: { url in
+                    if case .failure(let problem) = PostgresEndpoint.parse(url) { return problem.message }
+                    return nil
+                }),
+                optionalString("postgres_password_env", \.storage.postgresPasswordEnv, validate: {
+                    $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? nil : "must be an environment variable's name"
+                }),
+                int("postgres_pool_size", \.storage.postgresPoolSize, range: 2...1000),
+                duration("postgres_connect_timeout", \.storage.postgresConnectTimeout),
                 int("retention_days", \.storage.retentionDays, range: 0...36_500),
             ],
             "mail": [

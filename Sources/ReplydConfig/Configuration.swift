@@ -73,8 +73,18 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public struct Storage: Sendable, Equatable {
+        public var backend = StorageBackend.sqlite
         /// Relative paths are inside the data directory.
         public var database = "replyd.sqlite"
+        /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]` when `backend` is postgres.
+        public var postgresURL: String?
+        /// The environment variable holding the password, so it need not be in the file.
+        public var postgresPasswordEnv: String?
+        /// Connections this node opens to PostgreSQL at most.
+        public var postgresPoolSize = 10
+        /// How long a message waits for a PostgreSQL connection before SMTP answers 451 (the database
+        /// is unreachable or every connection busy).
+        public var postgresConnectTimeout: Duration = .seconds(10)
         /// Raw inbound messages (bytes and header fields) older than this many days are pruned; the
         /// message's row, its decisions and the delivery records stay. 0 keeps everything.
         public var retentionDays = 0

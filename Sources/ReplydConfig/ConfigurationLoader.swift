@@ -141,6 +141,20 @@ public enum ConfigurationLoader {
         if config.sms.mprofiPollInterval > .zero && config.sms.provider != .mprofi {
             problems.append(("sms.mprofi_poll_interval", "needs sms.provider = \"mprofi\" (and its API key)"))
         }
+        if config.storage.backend == .postgres {
+            switch config.storage.postgresURL.map(PostgresEndpoint.parse) {
+            case nil:
+                problems.append(("storage.postgres_url", "is required when storage.backend is \"postgres\""))
+            case .success(let endpoint)?:
+                if let file = endpoint.rootCertificate, !fileExists(file) {
+                    problems.append(("storage.postgres_url", "sslrootcert file not found: \(file)"))
+                }
+            case .failure?:
+                break  // reported with the key itself
+            }
+        } else if config.storage.postgresURL != nil {
+            problems.append(("storage.postgres_url", "is set but storage.backend is \"sqlite\": set backend = \"postgres\" to use it"))
+        }
         if config.smtp.requireTLS && !config.tls.enabled {
             problems.append(("smtp.require_tls", "cannot be true while tls.enabled is false"))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ReplydCore
+import ReplydPipeline
 
 extension SQLiteStore: OutboundQueue {
     public func claimDue(channel: OutboundChannel, owner: String, now: Date, limit: Int, lease: Duration,
@@ -101,7 +102,7 @@ extension SQLiteStore: OutboundQueue {
     static func commitCompletions(_ batch: [Completion], pool: DatabasePool) async throws -> [NotificationSent?] {
         let started = ContinuousClock.now
         let results = try await pool.write { db in try batch.map { try Self.record($0, db: db) } }
-        StoreMetrics.committed(duration: ContinuousClock.now - started)
+        StoreMetrics.committed(backend: "sqlite", duration: ContinuousClock.now - started)
         return results
     }
 
@@ -110,31 +111,23 @@ extension SQLiteStore: OutboundQueue {
 
     static func record(_ completion: Completion, db: Database) throws -> NotificationSent? {
         let (item, now, next) = (completion.item, completion.at, completion.next)
-        let (kind, host, code, detail, tls): (String, String?, Int?, String, String?)
-        switch completion.outcome {
-        case .delivered(let remote, let replyCode, let text, let version):
-            (kind, host, code, detail, tls) = ("delivered", remote, replyCode, text, version)
-        case .temporary(let remote, let reason):
-            (kind, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
-        case .permanent(let remote, let reason):
-            (kind, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
-        }
-        let note = item.resumed ? " [resumed after an interrupted attempt: may be a duplicate]" : ""
+        let attempt = completion.outcome.attemptRow(resumed: item.resumed)
         try db.cachedStatement(sql: """
             INSERT INTO delivery_attempt (outbound, attempted_at, remote_host, outcome, reply_code, detail, tls_version)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [item.id, now, host, kind, code, detail + note, tls])
+            """).execute(arguments: [item.id, now, attempt.host, attempt.outcome, attempt.replyCode, attempt.recordedDetail,
+                                     attempt.tlsVersion])
         switch next {
         case .done:
             try db.cachedStatement(sql: """
                 UPDATE outbound SET status = 'sent', sent_at = ?, remote_host = ?, attempts = attempts + 1,
                     lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?
-                """).execute(arguments: [now, host, item.id])
+                """).execute(arguments: [now, attempt.host, item.id])
         case .retry(let at):
             try db.cachedStatement(sql: """
                 UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL,
                     lease_until = NULL, last_error = ? WHERE id = ?
-                """).execute(arguments: [at, detail, item.id])
+                """).execute(arguments: [at, attempt.detail, item.id])
         case .giveUp(let reason):
             try db.cachedStatement(sql: """
                 UPDATE outbound SET status = 'failed', attempts = attempts + 1, lease_owner = NULL,
@@ -144,11 +137,6 @@ extension SQLiteStore: OutboundQueue {
         guard case .done = next else { return nil }
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT channel, notification FROM outbound WHERE id = ?"), arguments: [item.id])
         return row.map { ($0["channel"], $0["notification"]) }
-    }
-
-    static func code(in text: String) -> Int? {
-        let digits = text.prefix(3)
-        return digits.count == 3 && digits.allSatisfy(\.isNumber) ? Int(digits) : nil
     }
 
     public func release(_ id: Int64, owner: String) async throws {

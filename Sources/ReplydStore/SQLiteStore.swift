@@ -11,8 +11,10 @@ public final class SQLiteStore: AdminStore, Sendable {
     let pool: DatabasePool
     let completions: GroupCommitter<Completion, NotificationSent?>
     let settings = DecodedSettings()
+    public let location: String
 
     public init(path: String) throws {
+        location = path
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -32,6 +34,7 @@ public final class SQLiteStore: AdminStore, Sendable {
 
     /// Opens an existing database for reading only (`replyd log` beside a running server).
     public init(readingFrom path: String) throws {
+        location = path
         var configuration = GRDB.Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
@@ -107,13 +110,15 @@ public final class SQLiteStore: AdminStore, Sendable {
     }
 }
 
+extension SQLiteStore: StoreBackend {}
+
 /// The pipeline runs in one write transaction per call (a group commit holds many messages).
 extension SQLiteStore: PipelineStore {
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
         let started = ContinuousClock.now
         let settings = self.settings
         let result = try await pool.write { db in try body(SQLiteReplyTransaction(db: db, settings: settings)) }
-        StoreMetrics.committed(duration: ContinuousClock.now - started)
+        StoreMetrics.committed(backend: "sqlite", duration: ContinuousClock.now - started)
         return result
     }
 

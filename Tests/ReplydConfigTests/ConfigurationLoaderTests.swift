@@ -50,6 +50,23 @@ import Testing
         #expect(config.recipientPolicy.verdict(for: .init(localPart: "x", domain: "firma.com.pl")) == .unknownUser)
     }
 
+    @Test func postgresStorage() throws {
+        let config = try load("""
+            [storage]
+            backend = "postgres"
+            postgres_url = "postgres://replyd@db.firma.pl/replyd?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+            postgres_password_env = "REPLYD_DB_PASSWORD"
+            postgres_pool_size = 20
+            postgres_connect_timeout = "3s"
+            """, exists: ["/etc/ca.pem"]).get()
+        #expect(config.storage.backend == .postgres && config.storage.postgresPoolSize == 20)
+        #expect(config.storage.postgresPasswordEnv == "REPLYD_DB_PASSWORD" && config.storage.postgresConnectTimeout == .seconds(3))
+        #expect(problems("[storage]\nbackend = \"postgres\"\npostgres_url = \"postgres://u@h/d?sslrootcert=/nowhere.pem\"\n")
+                == ["replyd.toml:3: storage.postgres_url: sslrootcert file not found: /nowhere.pem"])
+        #expect(problems("[storage]\npostgres_password_env = \"NOT A NAME\"\n")
+                == ["replyd.toml:2: storage.postgres_password_env: must be an environment variable's name"])
+    }
+
     @Test func wrongTypeNamesLineAndKey() {
         #expect(problems("""
             [smtp]

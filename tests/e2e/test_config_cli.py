@@ -33,7 +33,10 @@ dev_cert_dir = "certs"
 listen = "127.0.0.1:8080"
 
 [storage]
+backend = "sqlite"
 database = "replyd.sqlite"
+postgres_pool_size = 10
+postgres_connect_timeout = "10s"
 
 [mail]
 local_domains = ["example.test", "example.org"]

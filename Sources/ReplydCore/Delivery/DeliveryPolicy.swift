@@ -11,6 +11,44 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case permanent(host: String?, reason: String)
 }
 
+extension DeliveryOutcome {
+    /// The attempt as a store records it (the same row in every store).
+    public struct AttemptRow: Sendable, Equatable {
+        /// `delivered`, `temporary` or `permanent`.
+        public var outcome: String
+        public var host: String?
+        /// The reply code the far side's answer starts with, when it does.
+        public var replyCode: Int?
+        /// The far side's answer, or what went wrong.
+        public var detail: String
+        public var tlsVersion: String?
+        /// What the attempt record says: `detail`, and that it may be a duplicate when it resumed an
+        /// interrupted attempt.
+        public var recordedDetail: String
+    }
+
+    /// - Parameter resumed: the item's lease was taken over from an interrupted attempt, so the far
+    ///   side may have it twice.
+    public func attemptRow(resumed: Bool) -> AttemptRow {
+        let note = resumed ? " [resumed after an interrupted attempt: may be a duplicate]" : ""
+        let (outcome, host, code, detail, tls): (String, String?, Int?, String, String?)
+        switch self {
+        case .delivered(let remote, let replyCode, let text, let version):
+            (outcome, host, code, detail, tls) = ("delivered", remote, replyCode, text, version)
+        case .temporary(let remote, let reason):
+            (outcome, host, code, detail, tls) = ("temporary", remote, Self.code(in: reason), reason, nil)
+        case .permanent(let remote, let reason):
+            (outcome, host, code, detail, tls) = ("permanent", remote, Self.code(in: reason), reason, nil)
+        }
+        return AttemptRow(outcome: outcome, host: host, replyCode: code, detail: detail, tlsVersion: tls, recordedDetail: detail + note)
+    }
+
+    static func code(in text: String) -> Int? {
+        let digits = text.prefix(3)
+        return digits.count == 3 && digits.allSatisfy(\.isNumber) ? Int(digits) : nil
+    }
+}
+
 public struct RetrySchedule: Sendable, Equatable {
     public var firstRetry: Duration
     public var maxInterval: Duration

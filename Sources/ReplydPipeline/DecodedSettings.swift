@@ -7,14 +7,16 @@ import Synchronization
 /// transaction, where decoding was a large share of the time. Keyed by the text itself, so a change
 /// is a new key and nothing can go stale; bounded, so a store with many mailboxes does not grow it
 /// without end.
-final class DecodedSettings: Sendable {
+public final class DecodedSettings: Sendable {
     static let capacity = 4_096
     private let vacations = Decoded<Vacation>()
     private let mailLists = Decoded<MailList>()
 
-    func vacation(_ json: String) throws -> Vacation { try vacations.value(of: json) }
+    public init() {}
 
-    func mailList(_ json: String) throws -> MailList { try mailLists.value(of: json) }
+    public func vacation(_ json: String) throws -> Vacation { try vacations.value(of: json) }
+
+    public func mailList(_ json: String) throws -> MailList { try mailLists.value(of: json) }
 
     private final class Decoded<Value: Decodable & Sendable>: Sendable {
         private let entries = Mutex<[String: Value]>([:])
