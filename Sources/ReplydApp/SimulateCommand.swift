@@ -88,6 +88,12 @@ struct SimulateCommand: AsyncParsableCommand {
     /// directory on a fresh install (nothing stored yet): the rehearsal needs a writable store.
     static func rehearse(_ common: CommonOptions, _ config: Configuration,
                          _ body: (MessagePipeline) async throws -> Outcome) async throws -> Outcome {
+        if config.storage.backend == .postgres {
+            // A PostgreSQL store is always there; the rehearsal's transaction is rolled back.
+            let store = try await common.openPostgres(config, migrate: true)
+            defer { try? store.close() }
+            return try await body(MessagePipeline(store: store, engine: config.replyEngine))
+        }
         var path = common.databasePath(config)
         var scratch: String?
         if !FileManager.default.fileExists(atPath: path) {

@@ -30,11 +30,15 @@ class Server:
         self.data_dir = workdir / "data"
         self.certs_dir = workdir / "certs"
         self.config_path = workdir / "replyd.toml"
-        self.config_path.write_text(config_text)
+        self.config_path.write_text(on_test_store(workdir, config_text))
         self.extra_args = list(extra_args)
         self.proc = None
         self.output = []
         self.start()
+
+    def rewrite_config(self, config_text: str):
+        """A new configuration for the next start (on the same test store)."""
+        self.config_path.write_text(on_test_store(self.workdir, config_text))
 
     @property
     def ca_file(self) -> Path:
@@ -118,6 +122,25 @@ catch_all = true
 [delivery]
 resolver = "{NULL_DNS.address}"
 """
+
+
+# REPLYD_E2E_STORE=postgres runs a module's servers on PostgreSQL instead of SQLite (scripts/test does
+# so for the modules that talk to replyd only through SMTP, HTTP and the CLI): each server directory
+# gets a database of its own on the server in REPLYD_TEST_POSTGRES_URL, kept across its restarts.
+E2E_STORE = os.environ.get("REPLYD_E2E_STORE", "sqlite")
+
+
+def on_test_store(workdir: Path, config_text: str) -> str:
+    if E2E_STORE != "postgres" or "[storage]" in config_text:
+        return config_text
+    marker = workdir / "postgres-database"
+    if not marker.exists():
+        server_url = os.environ["REPLYD_TEST_POSTGRES_URL"]
+        name = "e2e_" + uuid.uuid4().hex[:16]
+        subprocess.run(["psql", server_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
+                       check=True, capture_output=True, timeout=60)
+        marker.write_text(server_url.rsplit("/", 1)[0] + "/" + name + "?sslmode=disable")
+    return config_text + f'\n[storage]\nbackend = "postgres"\npostgres_url = "{marker.read_text()}"\npostgres_pool_size = 4\n'
 
 
 @pytest.fixture

@@ -686,7 +686,7 @@ def test_queue_cli_list_json_retry_drop(make_server, make_sink, pki):
                      behaviour={"rcpt": lambda rcpt: (550, "5.1.1 No such user") if rcpt.startswith("zla@")
                                 else (451, "4.7.1 Greylisted")})
     server.stop()
-    server.config_path.write_text(relay_config(sink, "required", ca=pki["ca"]))
+    server.rewrite_config(relay_config(sink, "required", ca=pki["ca"]))
     server.start()
     wait_deferred(server, ids[0])
     assert wait_failed(server, ids[1])["status"] == "failed"
@@ -804,7 +804,7 @@ def test_kill_9_during_delivery_loses_nothing(make_server, make_sink):
     relay = delivery_config(mode="relay", relay_host="127.0.0.1", relay_port=sink.port, relay_tls="none",
                             lease="2s", concurrency=20, per_destination=5)
     server.stop()
-    server.config_path.write_text(relay)
+    server.rewrite_config(relay)
     server.start()
     sink.wait_messages(CRASH_REPLIES // 5, timeout=60)
     server.kill9()

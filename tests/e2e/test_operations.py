@@ -89,7 +89,7 @@ def test_server_applies_retention_at_start(make_server):
     assert stored(server, first)["raw"] == message
     server.stop()
     age(server, first)
-    server.config_path.write_text(config_with(storage={"retention_days": 7}))
+    server.rewrite_config(config_with(storage={"retention_days": 7}))
     server.start()
     deadline = time.monotonic() + 10
     while stored(server, first)["raw"] is not None and time.monotonic() < deadline:

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import BINARY, ROOT, config_with, deliver, explain, log_entries, make_message, queue_items, set_vacation
 from helpers import api_call
-from smtp_sink import SMTPSink
+from test_delivery import make_sink  # noqa: F401 (fixture)
 from test_sms_delivery import SECRET, add_list, inbound, provider_factory, sms_rows  # noqa: F401 (fixture)
 
 MAILBOX = "jan@example.test"
@@ -78,20 +78,6 @@ def node_config(database, **sections) -> str:
 
 def relay_to(sink):
     return {"mode": "relay", "relay_host": "127.0.0.1", "relay_port": sink.port, "relay_tls": "none"}
-
-
-@pytest.fixture
-def make_sink():
-    sinks = []
-
-    def factory(**options):
-        sink = SMTPSink(**options).start()
-        sinks.append(sink)
-        return sink
-
-    yield factory
-    for sink in sinks:
-        sink.stop()
 
 
 def send(node, sender, subject="Spotkanie"):

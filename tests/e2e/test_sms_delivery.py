@@ -191,7 +191,7 @@ def test_held_replies_go_out_after_a_restart_with_a_provider(make_server, provid
     time.sleep(0.5)
     assert sms_rows(server)[0]["status"] == "pending"
     assert server.stop() == 0
-    server.config_path.write_text(sms_config(pki, provider))
+    server.rewrite_config(sms_config(pki, provider))
     server.start()
     provider.wait_for(lambda r: len(r) == 1)
     wait_rows(server, lambda rows: rows[0]["status"] == "sent")
