@@ -18,10 +18,11 @@ public final class MessagePipeline: InboundStore, Sendable {
     public init(store: any PipelineStore, engine: ReplyEngineSettings?) {
         self.store = store
         self.engine = engine
-        mail = GroupCommitter { batch in
+        let lanes = store.concurrentTransactions
+        mail = GroupCommitter(lanes: lanes) { batch in
             try await store.transaction { tx in try batch.map { try MailFlow.run($0, settings: engine, in: tx) } }
         }
-        sms = GroupCommitter { batch in
+        sms = GroupCommitter(lanes: lanes) { batch in
             try await store.transaction { tx in try batch.map { try SMSFlow.run($0, in: tx) } }
         }
     }

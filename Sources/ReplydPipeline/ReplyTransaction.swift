@@ -61,6 +61,12 @@ public protocol PipelineStore: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T
     /// Runs `body` in one write transaction and rolls it back: what it would do, storing nothing.
     func rehearsal<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T
+    /// How many of its write transactions are worth running at once (1: one writer).
+    var concurrentTransactions: Int { get }
+}
+
+extension PipelineStore {
+    public var concurrentTransactions: Int { 1 }
 }
 
 /// The once-per-period key of a reply: this mailbox (or list) answered this sender with this text.

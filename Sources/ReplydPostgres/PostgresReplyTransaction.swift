@@ -32,16 +32,17 @@ struct PostgresReplyTransaction: ReplyTransaction {
     }
 
     func vacation(address: String) throws -> Vacation? {
-        guard let json = try scalar("""
-            SELECT settings FROM vacation WHERE mailbox = \(address)
-            UNION ALL
-            SELECT v.settings FROM mailbox_alias a JOIN vacation v ON v.mailbox = a.mailbox WHERE a.alias = \(address)
-            LIMIT 1
-            """, as: String.self) else { return nil }
-        var vacation = try settings.vacation(json)
-        // The mailbox's own aliases (admin API) count as its addresses too.
-        let aliases = try rows("SELECT alias FROM mailbox_alias WHERE mailbox = \(vacation.mailbox) ORDER BY alias")
-            .map { try $0.makeRandomAccess()[0].decode(String.self) }
+        // One round trip: the mailbox's own row first, else the one the address is an alias of, with
+        // the mailbox's aliases (admin API), which count as its addresses too.
+        guard let row = try rows("""
+            SELECT v.settings, ARRAY(SELECT a.alias FROM mailbox_alias a WHERE a.mailbox = v.mailbox ORDER BY a.alias) AS aliases
+            FROM vacation v
+            WHERE v.mailbox = \(address) OR v.mailbox = (SELECT a.mailbox FROM mailbox_alias a WHERE a.alias = \(address))
+            ORDER BY v.mailbox = \(address) DESC LIMIT 1
+            """).first else { return nil }
+        let columns = row.columns
+        var vacation = try settings.vacation(try columns["settings"])
+        let aliases: [String] = try columns["aliases"]
         vacation.aliases += aliases.filter { !vacation.aliases.contains($0) }
         return vacation
     }
@@ -119,27 +120,28 @@ struct PostgresReplyTransaction: ReplyTransaction {
 
     // MARK: Writes
 
+    /// One statement, one round trip: the message, its recipients (an array unnested server-side)
+    /// and its bytes.
     func recordMail(_ message: InboundMessage) throws -> Int64 {
         let spf = message.spf
         guard let id = try scalar("""
-            INSERT INTO inbound_message (channel, received_at, envelope_sender, remote_address, helo,
-                tls_version, size, message_id, from_header, to_header, cc_header, subject,
-                auto_submitted, precedence, list_id, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation, trace)
-            VALUES ('email', \(message.receivedAt), \(message.envelopeSender), \(message.remoteAddress), \(message.helo),
-                \(message.tlsVersion), \(message.size), \(message.messageID), \(message.from), \(message.to), \(message.cc),
-                \(message.subject), \(message.autoSubmitted), \(message.precedence), \(message.listID),
-                \(spf?.code.rawValue), \(spf?.identity.rawValue), \(spf?.domain), \(spf?.detail), \(spf?.explanation),
-                \(message.traceFields))
-            RETURNING id
-            """, as: Int64.self) else { throw MissingRow(table: "inbound_message") }
-        if !message.recipients.isEmpty {
-            // One statement for all recipients: arrays unnested server-side.
-            try execute("""
+            WITH m AS (
+                INSERT INTO inbound_message (channel, received_at, envelope_sender, remote_address, helo,
+                    tls_version, size, message_id, from_header, to_header, cc_header, subject,
+                    auto_submitted, precedence, list_id, spf_result, spf_identity, spf_domain, spf_detail, spf_explanation, trace)
+                VALUES ('email', \(message.receivedAt), \(message.envelopeSender), \(message.remoteAddress), \(message.helo),
+                    \(message.tlsVersion), \(message.size), \(message.messageID), \(message.from), \(message.to), \(message.cc),
+                    \(message.subject), \(message.autoSubmitted), \(message.precedence), \(message.listID),
+                    \(spf?.code.rawValue), \(spf?.identity.rawValue), \(spf?.domain), \(spf?.detail), \(spf?.explanation),
+                    \(message.traceFields))
+                RETURNING id),
+            recipients AS (
                 INSERT INTO inbound_recipient (message, position, address)
-                SELECT \(id), position - 1, address FROM unnest(\(message.recipients)::text[]) WITH ORDINALITY AS r(address, position)
-                """)
-        }
-        try execute("INSERT INTO inbound_raw (message, raw) VALUES (\(id), \(Data(message.raw)))")
+                SELECT m.id, r.position - 1, r.address FROM m, unnest(\(message.recipients)::text[]) WITH ORDINALITY AS r(address, position)),
+            raw AS (
+                INSERT INTO inbound_raw (message, raw) SELECT m.id, \(Data(message.raw)) FROM m)
+            SELECT id FROM m
+            """, as: Int64.self) else { throw MissingRow(table: "inbound_message") }
         return id
     }
 

@@ -18,6 +18,7 @@ public final class PostgresStore: StoreBackend, Sendable {
     private let running: Task<Void, Never>
     /// Pipeline transactions block one of these threads per query (see `Blocking`).
     let writers: NIOThreadPool
+    let writerCount: Int
     let logger: Logger
     let settings = DecodedSettings()
     let completions: GroupCommitter<Completion, NotificationSent?>
@@ -47,17 +48,22 @@ public final class PostgresStore: StoreBackend, Sendable {
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = connectionWait
-        configuration.options.additionalStartupParameters = [("application_name", "replyd")]
+        // No statement (a lock wait on another node's key included) and no transaction left open by a
+        // stuck or partitioned node holds anything for ever.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "replyd"), ("statement_timeout", "30s"), ("idle_in_transaction_session_timeout", "60s"),
+        ]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.running = Task { await client.run() }
-        self.writers = NIOThreadPool(numberOfThreads: max(2, min(poolSize / 2, 8)))
+        self.writerCount = max(2, min(poolSize / 2, 8))
+        self.writers = NIOThreadPool(numberOfThreads: writerCount)
         self.writers.start()
         self.logger = logger
         self.endpoint = endpoint
         self.connectionWait = connectionWait
         let lease = connectionWait
-        self.completions = GroupCommitter { batch in
+        self.completions = GroupCommitter(lanes: 2) { batch in
             try await Self.leased(client, wait: lease) { connection in
                 try await Self.commitCompletions(batch, connection: connection, logger: logger)
             }
@@ -253,6 +259,9 @@ extension PSQLError {
 
 /// The pipeline runs in one transaction per call, on a writer thread (a group commit holds many messages).
 extension PostgresStore: PipelineStore {
+    /// One per writer thread: each transaction holds one while it waits on the server.
+    public var concurrentTransactions: Int { writerCount }
+
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ReplyTransaction) throws -> T) async throws -> T {
         try await run(body, commit: true)
     }

@@ -3,6 +3,10 @@ import Synchronization
 /// Batches concurrent submissions into one write transaction (group commit), answering each
 /// submitter only after the transaction that holds its item has committed.
 ///
+/// `lanes` is how many transactions may be in flight at once: 1 for a store with one writer
+/// (SQLite), more for one that runs concurrent transactions (PostgreSQL), where a batch waiting on
+/// round trips to the server need not hold up the next one.
+///
 /// If a batch fails, its items are retried one by one, so a single bad item fails alone and the
 /// others are still committed: no caller is told "stored" for something that was rolled back, and no
 /// caller is failed because of someone else's item.
@@ -11,22 +15,25 @@ public final class GroupCommitter<Item: Sendable, Result: Sendable>: Sendable {
 
     private struct Pending: Sendable {
         var items: [(Item, CheckedContinuation<Result, any Error>)] = []
-        var draining = false
+        var draining = 0
     }
 
     private let write: Write
+    private let lanes: Int
     private let pending = Mutex(Pending())
 
-    public init(write: @escaping Write) {
+    public init(lanes: Int = 1, write: @escaping Write) {
         self.write = write
+        self.lanes = max(1, lanes)
     }
 
     public func submit(_ item: Item) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
+            let lanes = self.lanes
             let startDrain = pending.withLock { state in
                 state.items.append((item, continuation))
-                if state.draining { return false }
-                state.draining = true
+                if state.draining >= lanes { return false }
+                state.draining += 1
                 return true
             }
             if startDrain {
@@ -40,7 +47,7 @@ public final class GroupCommitter<Item: Sendable, Result: Sendable>: Sendable {
             let batch = pending.withLock { state in
                 let batch = state.items
                 state.items = []
-                if batch.isEmpty { state.draining = false }
+                if batch.isEmpty { state.draining -= 1 }
                 return batch
             }
             if batch.isEmpty { return }
