@@ -130,16 +130,20 @@ resolver = "{NULL_DNS.address}"
 E2E_STORE = os.environ.get("REPLYD_E2E_STORE", "sqlite")
 
 
+def new_postgres_database(server_url: str) -> str:
+    """The URL of a new, empty database on the PostgreSQL server at `server_url` (its superuser's URL)."""
+    name = "e2e_" + uuid.uuid4().hex[:16]
+    subprocess.run(["psql", server_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True, timeout=60)
+    return server_url.rsplit("/", 1)[0] + "/" + name + "?sslmode=disable"
+
+
 def on_test_store(workdir: Path, config_text: str) -> str:
     if E2E_STORE != "postgres" or "[storage]" in config_text:
         return config_text
     marker = workdir / "postgres-database"
     if not marker.exists():
-        server_url = os.environ["REPLYD_TEST_POSTGRES_URL"]
-        name = "e2e_" + uuid.uuid4().hex[:16]
-        subprocess.run(["psql", server_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True, timeout=60)
-        marker.write_text(server_url.rsplit("/", 1)[0] + "/" + name + "?sslmode=disable")
+        marker.write_text(new_postgres_database(os.environ["REPLYD_TEST_POSTGRES_URL"]))
     return config_text + f'\n[storage]\nbackend = "postgres"\npostgres_url = "{marker.read_text()}"\npostgres_pool_size = 4\n'
 
 

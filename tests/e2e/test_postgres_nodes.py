@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BINARY, ROOT, config_with, deliver, explain, log_entries, make_message, queue_items, set_vacation
+from conftest import (BINARY, ROOT, config_with, deliver, explain, log_entries, make_message, new_postgres_database,
+                      queue_items, set_vacation)
 from helpers import api_call
-from test_delivery import make_sink  # noqa: F401 (fixture)
+from test_delivery import make_sink, wait_until  # noqa: F401 (make_sink: a fixture)
 from test_sms_delivery import SECRET, add_list, inbound, provider_factory, sms_rows  # noqa: F401 (fixture)
 
 MAILBOX = "jan@example.test"
@@ -56,15 +57,9 @@ def psql(url, *sql):
     return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
-def new_database(server_url) -> str:
-    name = "replyd_" + uuid.uuid4().hex[:12]
-    psql(server_url, f"CREATE DATABASE {name}")
-    return server_url.rsplit("/", 1)[0] + "/" + name + "?sslmode=disable"
-
-
 @pytest.fixture
 def database(postgres_server):
-    return new_database(postgres_server)
+    return new_postgres_database(postgres_server)
 
 
 def node_config(database, **sections) -> str:
@@ -92,17 +87,6 @@ def send(node, sender, subject="Spotkanie"):
             return code, text.decode()
     except (smtplib.SMTPException, OSError) as error:
         return None, str(error)
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
 
 
 # --- configuration ---------------------------------------------------------------------------------------
@@ -197,7 +181,7 @@ def test_a_node_killed_under_load_loses_nothing_and_the_others_deliver_its_repli
     for thread in threads:
         thread.start()
     # Kill A while both nodes are taking mail and A holds leases on replies its relay never finishes.
-    wait_until(lambda: stuck.connections > 0 and len(acknowledged) >= 40, what="load on both nodes")
+    wait_until(lambda: stuck.connections > 0 and len(acknowledged) >= 40, timeout=30, what="load on both nodes")
     node_a.kill9()
     for thread in threads:
         thread.join()
@@ -268,7 +252,7 @@ def test_an_unreachable_database_answers_451_and_nothing_acknowledged_is_lost(ma
     url = subprocess.run([str(ROOT / "scripts" / "postgres"), "start", str(cluster), "--fast"],
                          check=True, capture_output=True, text=True, timeout=300).stdout.strip()
     try:
-        database = new_database(url)
+        database = new_postgres_database(url)
         node = make_server(node_config(database, storage={"postgres_connect_timeout": "2s"}))
         before = deliver(node, make_message(subject="before the outage"))
         subprocess.run([str(ROOT / "scripts" / "postgres"), "halt", str(cluster)], check=True, timeout=60)
